@@ -1,0 +1,68 @@
+"""Settings from the environment (`KPFEED_*`); the only module that reads the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting kpfeed reads, with its environment variable `KPFEED_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="KPFEED_", extra="ignore")
+
+    # -- store
+    database_url: str = Field(
+        default="sqlite:///./var/kpfeed.db",
+        description="SQLAlchemy URL of the store: `sqlite:///path` (default) or "
+        "`postgresql+psycopg://user@host/db`.",
+    )
+    data_dir: Path = Field(
+        default=Path("./var"), description="Folder for the embedded database and workspace files."
+    )
+
+    # -- publication and keys
+    public_dir: Path = Field(
+        default=Path("./var/public"), description="Published directory that `publish` writes."
+    )
+    key_dir: Path = Field(
+        default=Path("./var/keys"), description="Folder holding signing keys (mode 0700)."
+    )
+    key_passphrase: SecretStr | None = Field(
+        default=None, description="Passphrase that encrypts the private signing keys."
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000/feed/",
+        description="Public URL of the published directory; links in feeds point under it.",
+    )
+    releases_page_size: int = Field(
+        default=20,
+        ge=1,
+        description="Releases per page of `releases.json`/`.atom` before older ones are archived.",
+    )
+    signature_days: int = Field(
+        default=30, ge=1, description="Days until a minisign trusted comment expires."
+    )
+
+    # -- server
+    feed_requires_token: bool = Field(
+        default=False, description="Serve `/feed/` only to holders of a valid token."
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest accepted request body (413 above)."
+    )
+    feedback_rate_per_minute: int = Field(
+        default=120, ge=1, description="Feedback submissions per organisation per minute."
+    )
+    session_secret: SecretStr | None = Field(
+        default=None, description="Secret for console session cookies (random when unset)."
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
