@@ -1,0 +1,5 @@
+"""`python -m feed` is the `kpfeed` command."""
+
+from feed.cli import main
+
+main()
