@@ -236,6 +236,9 @@ class StagedPublication:
         self.staging = self.generations / f"{_TMP}{os.getpid()}-{os.urandom(4).hex()}"
         os.mkdir(self.staging, _DIR_MODE)
         folders = {self.staging}
+        # The same bytes object under several paths (a release's current and archived copies,
+        # TUF's content-addressed copy) is written once and hard-linked.
+        first_written: dict[int, Path] = {}
         for path in sorted([*files, *carried]):
             target = self.staging / path
             for parent in reversed(target.relative_to(self.staging).parents[:-1]):
@@ -246,6 +249,8 @@ class StagedPublication:
             source = carried.get(path)
             if source is None and path in previous and _same_bytes(previous[path], files[path]):
                 source = previous[path]
+            if source is None:
+                source = first_written.get(id(files[path]))
             if source is not None:
                 try:
                     os.link(source, target)
@@ -257,6 +262,7 @@ class StagedPublication:
                     data = source.read_bytes()  # file system without hard links: copy
             else:
                 data = files[path]
+                first_written[id(data)] = target
             _write_new(target, data)
             self.written += 1
         for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):

@@ -52,6 +52,14 @@ def test_unchanged_files_are_hard_linked_not_rewritten(tmp_path: Path) -> None:
     assert second.linked == len(release_files(1))
 
 
+def test_one_bytes_object_under_two_paths_is_written_once(tmp_path: Path) -> None:
+    shared = b"x" * 10_000
+    result = publish_files(tmp_path / "public", {"package.json": shared, "releases/1/p": shared})
+    first, second = (result.generation / p for p in ("package.json", "releases/1/p"))
+    assert os.stat(first).st_ino == os.stat(second).st_ino
+    assert (result.written, result.linked) == (1, 1)
+
+
 def test_older_release_files_survive_a_publication_that_omits_them(tmp_path: Path) -> None:
     out = tmp_path / "public"
     publish_files(out, state_files(2))
