@@ -86,7 +86,9 @@ def test_a_proposed_sequence_that_skips_is_refused() -> None:
         next_sequence("2022.4", "2022.3", 3, sequence=9)
 
 
-@pytest.mark.parametrize("version", ["22.1", "2022", "2022.0", "2022.01", "2022.1.1", "v2022.1", ""])
+@pytest.mark.parametrize(
+    "version", ["22.1", "2022", "2022.0", "2022.01", "2022.1.1", "v2022.1", ""]
+)
 def test_a_malformed_version_is_refused_as_input(version: str) -> None:
     with pytest.raises(InputError, match=r"YYYY\.N"):
         next_sequence(version, None, None)
