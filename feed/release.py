@@ -16,7 +16,9 @@ from feed.errors import (
     FourEyesError,
     ImmutableReleaseError,
     InputError,
+    Problem,
     StateError,
+    ValidationFailed,
     VersionOrderError,
 )
 from feed.model import (
@@ -42,6 +44,7 @@ __all__ = [
     "check_can_approve",
     "check_can_publish",
     "check_not_published",
+    "check_references",
     "check_version",
     "diff_records",
     "highest_tlp",
@@ -198,6 +201,41 @@ def diff_records(previous: Iterable[AnyRecord], current: Iterable[AnyRecord]) ->
     return changes
 
 
+def check_references(version: str, records: Sequence[AnyRecord]) -> None:
+    """Every relation and affiliate must point at a record of the same release.
+
+    A consumer follows these links inside the package; a link to a record that is retired
+    or not yet approved would dangle. ValidationFailed lists every such link, located.
+    """
+    ids = {r.id for r in records}
+    problems: list[Problem] = []
+    for record in records:
+        for i, relation in enumerate(record.relations):
+            if relation.target not in ids:
+                problems.append(
+                    Problem(
+                        file=None,
+                        record_id=record.id,
+                        pointer=f"/relations/{i}/target",
+                        message=f"{relation.type} {relation.target}, which release {version} "
+                        "would not hold (retired, or not approved)",
+                    )
+                )
+        for i, affiliate in enumerate(getattr(record, "affiliates", [])):
+            if affiliate not in ids:
+                problems.append(
+                    Problem(
+                        file=None,
+                        record_id=record.id,
+                        pointer=f"/affiliates/{i}",
+                        message=f"affiliate {affiliate}, which release {version} would not hold "
+                        "(retired, or not approved)",
+                    )
+                )
+    if problems:
+        raise ValidationFailed(problems)
+
+
 @dataclass(frozen=True)
 class ReleaseSnapshot:
     """What a new release holds: its records (sorted, lifecycle filled) and how it differs."""
@@ -265,6 +303,7 @@ def build_snapshot(
         if rid not in current and rid not in retired_ids:
             current[rid] = old
     records = [current[rid] for rid in sorted(current)]
+    check_references(version, records)
     changes = diff_records(previous or (), records)
     counts = Counts(
         added=sum(c.op == "ADD" for c in changes),

@@ -13,6 +13,7 @@ from feed.errors import (
     ImmutableReleaseError,
     InputError,
     StateError,
+    ValidationFailed,
     VersionOrderError,
 )
 from feed.model import AnyRecord, Change, ChangeSet, PublishedPackage, ReleaseInfo, records_digest
@@ -38,6 +39,12 @@ def _revised(n: int, revision: int) -> AnyRecord:
     record = synthetic_record(n)
     summary = {"en": f"Revised to revision {revision}. {record.summary['en']}"}
     return record.model_copy(update={"revision": revision, "summary": summary})
+
+
+def _unrelated(n: int, revision: int = 1) -> AnyRecord:
+    """Synthetic record `n` without relations, so any subset forms a valid release."""
+    record = _revised(n, revision) if revision > 1 else synthetic_record(n)
+    return record.model_copy(update={"relations": []})
 
 
 def _apply(previous: list[AnyRecord], changes: list[Change]) -> list[AnyRecord]:
@@ -206,6 +213,33 @@ def test_a_retired_record_leaves_the_release_with_its_last_revision() -> None:
     assert second.changes == [Change(op="DEL", id="symbol:synthetic-0000001", revision=3)]
 
 
+def test_a_relation_to_a_retired_record_is_refused_with_its_location() -> None:
+    first = build_snapshot("2022.1", synthetic_records(5))
+    with pytest.raises(ValidationFailed) as info:
+        build_snapshot(
+            "2022.2",
+            synthetic_records(5),
+            previous=first.records,
+            retired={"symbol:synthetic-0000001"},
+        )
+    [problem] = info.value.problems
+    assert problem.record_id == "symbol:synthetic-0000004"
+    assert problem.pointer == "/relations/0/target"
+    assert "symbol:synthetic-0000001, which release 2022.2 would not hold" in problem.message
+
+
+def test_a_relation_to_a_record_that_is_not_approved_is_refused() -> None:
+    with pytest.raises(ValidationFailed, match="symbol:synthetic-0000001"):
+        build_snapshot("2022.1", [synthetic_record(4)])
+
+
+def test_an_affiliate_outside_the_release_is_refused() -> None:
+    group = synthetic_record(0).model_copy(update={"affiliates": ["group:synthetic-0000099"]})
+    with pytest.raises(ValidationFailed, match="affiliate group:synthetic-0000099") as info:
+        build_snapshot("2022.1", [group])
+    assert info.value.problems[0].pointer == "/affiliates/0"
+
+
 def test_a_retired_id_wins_over_a_stale_approved_revision() -> None:
     snap = build_snapshot("2022.1", synthetic_records(2), retired={"group:synthetic-0000000"})
     assert [r.id for r in snap.records] == ["symbol:synthetic-0000001"]
@@ -276,8 +310,8 @@ def test_highest_tlp_is_the_most_restrictive_marking() -> None:
 def test_applying_the_changes_to_the_previous_release_gives_this_release(
     first: set[int], keep: set[int], revise: set[int], retire: set[int]
 ) -> None:
-    prev = build_snapshot("2022.1", [synthetic_record(n) for n in sorted(first)])
-    approved = [_revised(n, 2) if n in revise else synthetic_record(n) for n in sorted(keep)]
+    prev = build_snapshot("2022.1", [_unrelated(n) for n in sorted(first)])
+    approved = [_unrelated(n, revision=2) if n in revise else _unrelated(n) for n in sorted(keep)]
     retired = {synthetic_record(n).id for n in retire}
     snap = build_snapshot("2022.2", approved, previous=prev.records, retired=retired)
     assert _apply(prev.records, snap.changes) == snap.records
