@@ -9,11 +9,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from publish_states import state_files
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 from feed.publish import publish_files
+from tests.integration.publish.publish_states import state_files
 
 
 def run(out_dir: Path, first: int) -> None:

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-from publish_states import check_state, release_files, state_files
 
 from feed.errors import ImmutableReleaseError, PublishError
 from feed.publish import (
@@ -22,6 +21,7 @@ from feed.publish import (
     read_published,
     stage_publication,
 )
+from tests.integration.publish.publish_states import check_state, release_files, state_files
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
@@ -247,8 +247,8 @@ def test_sigkill_at_random_moments_always_leaves_one_complete_state(tmp_path: Pa
 _CHILD = """
 import signal, resource, sys, json
 from pathlib import Path
-sys.path.insert(0, {here!r})
-from publish_states import state_files
+sys.path.insert(0, {repo!r})
+from tests.integration.publish.publish_states import state_files
 from feed.errors import KpfeedError
 from feed.publish import publish_files
 limit = int(sys.argv[3])
@@ -269,7 +269,7 @@ def _publish_in_child(
 ) -> dict[str, str]:
     import json
 
-    command = [sys.executable, "-c", _CHILD.format(here=str(HERE)), str(out), str(k), str(limit)]
+    command = [sys.executable, "-c", _CHILD.format(repo=str(REPO)), str(out), str(k), str(limit)]
     if honour_permissions and os.geteuid() == 0:
         # root ignores permission bits; without these capabilities it must honour them.
         drop = "-dac_override,-dac_read_search,-fowner"
