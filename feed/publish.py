@@ -28,6 +28,7 @@ __all__ = [
     "current_generation",
     "generations_dir",
     "publish_files",
+    "published_file",
     "published_paths",
     "read_published",
     "stage_publication",
@@ -127,15 +128,21 @@ def published_paths(out_dir: Path) -> dict[str, Path]:
     return {} if generation is None else _walk(generation)
 
 
-def read_published(out_dir: Path, path: str) -> bytes | None:
-    """The bytes of one published file, or None when it is not published."""
+def published_file(out_dir: Path, path: str) -> Path | None:
+    """Where one published file is now (inside the current generation), or None."""
     generation = current_generation(out_dir)
     if generation is None:
         return None
     full = generation / check_relative_path(path)
+    return full if full.is_file() else None
+
+
+def read_published(out_dir: Path, path: str) -> bytes | None:
+    """The bytes of one published file, or None when it is not published."""
+    full = published_file(out_dir, path)
     try:
-        return full.read_bytes()
-    except FileNotFoundError:
+        return None if full is None else full.read_bytes()
+    except FileNotFoundError:  # pruned by a publication that ran meanwhile
         return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 import pytest
@@ -27,7 +28,10 @@ from feed.release import (
     check_can_publish,
     diff_records,
     highest_tlp,
+    members_of,
     next_sequence,
+    plan_snapshot,
+    walk_lifecycle,
 )
 from feed.synthetic import synthetic_record, synthetic_records
 
@@ -155,7 +159,6 @@ def test_first_release_is_all_added_with_lifecycle_fields_set() -> None:
     assert [r.id for r in snap.records] == sorted(r.id for r in records)
     assert all(r.first_released_in == "2022.1" for r in snap.records)
     assert all(r.last_changed_in == "2022.1" for r in snap.records)
-    assert snap.base_digest is None
     assert snap.counts.model_dump() == {"added": 6, "changed": 0, "retired": 0, "total": 6}
 
 
@@ -182,7 +185,7 @@ def test_unchanged_records_keep_their_lifecycle_and_are_not_listed() -> None:
     second = build_snapshot("2022.2", synthetic_records(3), previous=first.records)
     assert second.changes == []
     assert second.records == first.records
-    assert second.records_digest == first.records_digest == second.base_digest
+    assert records_digest(second.records) == records_digest(first.records)
 
 
 def test_a_changed_record_keeps_first_release_and_gets_a_new_last_changed() -> None:
@@ -278,13 +281,44 @@ def test_a_record_readded_after_retirement_is_added_again_keeping_nothing_old() 
     assert back.first_released_in == "2022.3"
 
 
-def test_same_revision_with_different_content_is_still_a_change() -> None:
-    # A store bug or a restore must never let a release silently differ from its changes file.
+def test_same_revision_with_different_content_is_refused_as_corruption() -> None:
+    # Revisions never change in the store; a release must not paper over one that did.
     first = build_snapshot("2022.1", [synthetic_record(0)])
     tampered = _revised(0, 2).model_copy(update={"revision": 1})
-    second = build_snapshot("2022.2", [tampered], previous=first.records)
-    assert [(c.op, c.fields) for c in second.changes] == [("MOD", ["summary"])]
-    assert second.records[0].last_changed_in == "2022.2"
+    with pytest.raises(InputError, match="revision 1 differs from the released revision"):
+        build_snapshot("2022.2", [tampered], previous=first.records)
+
+
+def test_only_changed_and_carried_records_of_the_previous_release_are_loaded() -> None:
+    first = build_snapshot("2022.1", synthetic_records(6))
+    index = {r.id: r for r in first.records}
+    asked: list[tuple[str, int]] = []
+
+    def load(keys: Collection[tuple[str, int]]) -> list[AnyRecord]:
+        asked.extend(keys)
+        return [index[rid] for rid, _ in keys]
+
+    approved = [*synthetic_records(4), _revised(4, 2)]  # 5 dropped from approval, 4 revised
+    snap = plan_snapshot(
+        "2022.2", approved, previous=members_of(first.records), retired=(), load_previous=load
+    )
+    assert sorted(asked) == [("manifesto:synthetic-0000005", 1), ("symbol:synthetic-0000004", 1)]
+    assert [(c.op, c.id) for c in snap.changes] == [("MOD", "symbol:synthetic-0000004")]
+
+
+@settings(max_examples=25, deadline=None)
+@given(steps=st.lists(st.sets(st.integers(0, 9), max_size=8), min_size=1, max_size=4))
+def test_lifecycle_walked_from_revisions_equals_the_snapshots_of_each_release(
+    steps: list[set[int]],
+) -> None:
+    records: list[AnyRecord] | None = None
+    chain: list[tuple[str, dict[str, int]]] = []
+    for n, revised in enumerate(steps, start=1):
+        approved = [_unrelated(i, revision=n if i in revised else 1) for i in range(10)]
+        snap = build_snapshot(f"2022.{n}", approved, previous=records)
+        records = snap.records
+        chain.append((f"2022.{n}", {r.id: r.revision for r in records}))
+        assert walk_lifecycle(chain) == members_of(records) == snap.members
 
 
 def test_only_a_lifecycle_change_is_listed_by_its_lifecycle_fields() -> None:
@@ -315,8 +349,7 @@ def test_applying_the_changes_to_the_previous_release_gives_this_release(
     retired = {synthetic_record(n).id for n in retire}
     snap = build_snapshot("2022.2", approved, previous=prev.records, retired=retired)
     assert _apply(prev.records, snap.changes) == snap.records
-    assert records_digest(_apply(prev.records, snap.changes)) == snap.records_digest
-    assert snap.base_digest == prev.records_digest
+    assert records_digest(_apply(prev.records, snap.changes)) == records_digest(snap.records)
     assert snap.counts.total == len(snap.records)
     assert not {r.id for r in snap.records} & retired
 
@@ -346,19 +379,18 @@ def test_package_and_changes_round_trip_through_their_models() -> None:
         "2022.2", [*synthetic_records(3), _revised(3, 2)], previous=first.records
     )
     info = _info("2022.2", 2, "2022.1", 4)
-    package = build_package(info, list(reversed(second.records)), second.records_digest)
+    package = build_package(info, list(reversed(second.records)), records_digest(second.records))
     assert PublishedPackage.model_validate_json(package.model_dump_json()) == package
     assert records_digest(package.records) == package.records_digest
     changes = build_changeset(
         info,
         second.changes,
-        records_digest=second.records_digest,
-        base_digest=second.base_digest,
+        records_digest=records_digest(second.records),
+        base_digest=records_digest(first.records),
         previous_sequence=1,
     )
     assert ChangeSet.model_validate_json(changes.model_dump_json()) == changes
     assert (changes.previous_version, changes.previous_sequence) == ("2022.1", 1)
-    assert changes.base_digest == first.records_digest
 
 
 def test_changes_need_previous_version_and_sequence_together() -> None:
