@@ -20,7 +20,9 @@ from feed.model.records import VERSION_PATTERN
 __all__ = ["TrustedComment", "check_trusted_comment", "parse_trusted_comment"]
 
 _CATALOGUE = r"[a-z0-9]+(?:-[a-z0-9]+)*"
-_FILE = r"[A-Za-z0-9._/+-]+"
+# Path segments as the published directory has them: plain names, never `.`/`..` or empty.
+_SEGMENT = r"[A-Za-z0-9_+-][A-Za-z0-9._+-]*"
+_FILE = rf"{_SEGMENT}(?:/{_SEGMENT})*"
 _COMMENT = re.compile(
     rf"^catalogue:(?P<catalogue>{_CATALOGUE}) "
     rf"version:(?P<version>{VERSION_PATTERN.strip('^$')}) "

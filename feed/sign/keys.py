@@ -365,9 +365,7 @@ def _read_roots(key_dir: Path) -> tuple[bytes, ...]:
                         "root", metadata.signed_bytes, metadata.signatures
                     )
         except (DeserializationError, UnsignedMetadataError) as error:
-            raise KeyStoreError(
-                f"{root_dir}/{version}.root.json does not verify: {error}"
-            ) from None
+            raise KeyStoreError(f"{root_dir}/{version}.root.json is refused: {error}") from None
         trusted = metadata
     return roots
 
