@@ -287,31 +287,32 @@ class TufRepository:
         return published
 
     def _load_previous(self, previous: Mapping[str, bytes]) -> None:
-        timestamp_bytes = previous[_TIMESTAMP]
-        timestamp = _parse(Timestamp, timestamp_bytes, _TIMESTAMP)
+        # Follow timestamp -> snapshot -> targets, checking each signature before trusting the
+        # link it holds: carrying forward a list nobody signed would launder tampered targets.
+        timestamp = self._signed_by_a_root(Timestamp, previous[_TIMESTAMP], _TIMESTAMP)
         snapshot_meta = timestamp.signed.snapshot_meta
         snapshot_path = f"{METADATA_DIR}/{snapshot_meta.version}.snapshot.json"
         snapshot_bytes = _linked(previous, snapshot_path, snapshot_meta)
-        snapshot = _parse(Snapshot, snapshot_bytes, snapshot_path)
+        snapshot = self._signed_by_a_root(Snapshot, snapshot_bytes, snapshot_path)
         targets_meta = snapshot.signed.meta.get("targets.json")
         if targets_meta is None:
             raise PublishError(f"{snapshot_path} does not list targets.json")
         targets_path = f"{METADATA_DIR}/{targets_meta.version}.targets.json"
         targets_bytes = _linked(previous, targets_path, targets_meta)
-        targets = _parse(Targets, targets_bytes, targets_path)
-        for path, metadata, role in (
-            (_TIMESTAMP, timestamp, "timestamp"),
-            (snapshot_path, snapshot, "snapshot"),
-            (targets_path, targets, "targets"),
-        ):
-            # Carrying forward metadata nobody signed would launder a tampered target list.
-            if not any(self._verifies(metadata, role, root) for root in reversed(self._roots)):
-                raise BadSignatureError(
-                    f"published {path} is not signed by any {role} key the key ring's roots "
-                    f"have named; refusing to build on it"
-                )
+        targets = self._signed_by_a_root(Targets, targets_bytes, targets_path)
         self._timestamp, self._snapshot, self._targets = timestamp, snapshot, targets
         self._snapshot_bytes, self._targets_bytes = snapshot_bytes, targets_bytes
+
+    def _signed_by_a_root(self, kind: type[_S], data: bytes, path: str) -> Metadata[_S]:
+        metadata = _parse(kind, data, path)
+        role = metadata.signed.type
+        # Signed under the newest root, or under an older one before a key rotation.
+        if not any(self._verifies(metadata, role, root) for root in reversed(self._roots)):
+            raise BadSignatureError(
+                f"published {path} is not signed by any {role} key the key ring's roots "
+                f"have named; refusing to build on it"
+            )
+        return metadata
 
     def _verifies(
         self, metadata: Metadata[Any], role: str, root: Metadata[Root] | None = None

@@ -10,6 +10,7 @@ import pytest
 from feed.errors import BadSignatureError, KeyStoreError, PublishError, UnknownKeyError
 from feed.sign.minisign import (
     MinisignSecretKey,
+    _ScryptCost,
     generate_keypair,
     is_encrypted_secret_key,
     load_secret_key,
@@ -210,3 +211,10 @@ def test_secret_key_asking_for_absurd_scrypt_memory_is_refused(
 def test_secret_key_repr_does_not_show_the_seed(minisign_key: MinisignSecretKey) -> None:
     assert minisign_key.seed.hex() not in repr(minisign_key)
     assert minisign_key.key_id_hex in repr(minisign_key)
+
+
+def test_scrypt_parameters_are_derived_like_libsodium_for_minisigns_own_keys() -> None:
+    # minisign -G writes opslimit 2**25 and memlimit 2**30: libsodium turns them into these.
+    assert _ScryptCost(33554432, 1073741824).parameters() == (20, 8, 1)
+    for log_n in (10, 17, 22):
+        assert _ScryptCost.for_log_n(log_n).parameters() == (log_n, 8, 1)
