@@ -103,8 +103,12 @@ class MinisignSecretKey:
 
 
 def key_id_text(key_id: bytes) -> str:
-    """`37d12c83...` bytes -> `F6AE8121832CD137`, the form minisign shows to people."""
-    return key_id[::-1].hex().upper()
+    """`37d12c83...` bytes -> `F6AE8121832CD137`, the form minisign shows to people.
+
+    minisign prints the little-endian number in hex without leading zeros; so do we, so its
+    messages and ours name a key the same way.
+    """
+    return format(int.from_bytes(key_id, "little"), "X")
 
 
 def generate_keypair(key_id: bytes | None = None) -> MinisignSecretKey:
