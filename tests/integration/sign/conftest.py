@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from feed.sign.keys import Keyring, init_keys, load_keyring
+from tests.integration.sign.common import FAST_KDF, PASSPHRASE, Serve
 
-PASSPHRASE = "integration passphrase"
-#: Cheapest scrypt cost the key ring accepts: keeps tests fast, same code path.
-FAST_KDF = 10
 SERVE = Path(__file__).with_name("serve.py")
-
-Serve = Callable[..., str]
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from feed.sign.minisign import (
     sign,
     verify,
 )
-from tests.integration.sign.conftest import PASSPHRASE
+from tests.integration.sign.common import PASSPHRASE
 
 MINISIGN = shutil.which("minisign")
 pytestmark = pytest.mark.skipif(MINISIGN is None, reason="stock minisign is not installed")

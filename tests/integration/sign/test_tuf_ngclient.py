@@ -29,7 +29,7 @@ from tuf.ngclient import Updater
 
 from feed.sign.keys import Keyring, load_keyring, rotate
 from feed.sign.tuf import TufRepository, target_copy_path
-from tests.integration.sign.conftest import FAST_KDF, PASSPHRASE, Serve
+from tests.integration.sign.common import FAST_KDF, PASSPHRASE, Serve
 
 RELEASE_1 = {
     "package.json": b'{"release": "2026.1", "synthetic": true}\n',
