@@ -17,17 +17,13 @@ metadata, which is itself signed: the key ring has no other index to keep in ste
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import stat
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from securesystemslib.exceptions import KeyMismatchError
 from securesystemslib.signer import CryptoSigner, Key, Signer, SSlibKey
 from tuf.api.exceptions import UnsignedMetadataError
@@ -47,6 +43,7 @@ from feed.sign.minisign import (
     public_key_text,
     secret_key_text,
 )
+from feed.sign.protected import atomic_write, check_protected, make_protected_dir, read_protected
 
 __all__ = [
     "MINISIGN",
@@ -157,9 +154,9 @@ def init_keys(
             f"root threshold must be between 1 and the number of root keys (1..16), "
             f"got {root_threshold} of {root_keys}"
         )
-    _make_protected_dir(key_dir)
-    signers = {
-        role: [_new_signer() for _ in range(root_keys if role == "root" else 1)]
+    make_protected_dir(key_dir)
+    new_keys = {
+        role: [_NewKey.generate() for _ in range(root_keys if role == "root" else 1)]
         for role in TUF_ROLES
     }
     root = Root(
@@ -168,34 +165,34 @@ def init_keys(
         consistent_snapshot=True,
         roles={role: Role([], 1) for role in TUF_ROLES},
     )
-    for role, role_signers in signers.items():
-        for signer in role_signers:
-            root.add_key(signer.public_key, role)
+    for role, keys in new_keys.items():
+        for key in keys:
+            root.add_key(key.signer.public_key, role)
     root.roles["root"].threshold = root_threshold
     metadata = Metadata(root)
-    for signer in signers["root"]:
-        metadata.sign(signer, append=True)
+    for key in new_keys["root"]:
+        metadata.sign(key.signer, append=True)
     minisign = generate_keypair()
 
-    for role, role_signers in signers.items():
-        for signer in role_signers:
-            _write_tuf_key(key_dir, role, signer, passphrase, scrypt_log_n)
+    for role, keys in new_keys.items():
+        for key in keys:
+            _write_tuf_key(key_dir, role, key, passphrase, scrypt_log_n)
     _write_minisign(key_dir, minisign, passphrase, scrypt_log_n)
     root_bytes = metadata.to_bytes(_PRETTY)
     _write_root(key_dir, 1, root_bytes)
     return Keyring(
         key_dir=key_dir,
         roots=(root_bytes,),
-        signers={role: tuple(s) for role, s in signers.items()},
+        signers={role: tuple(k.signer for k in keys) for role, keys in new_keys.items()},
         minisign_key=minisign,
     )
 
 
 def read_public(key_dir: Path) -> PublicKeys:
     """The root history and minisign public key, checked, without unlocking anything."""
-    _check_protected(key_dir, directory=True)
+    check_protected(key_dir, directory=True)
     roots = _read_roots(key_dir)
-    minisign = parse_public_key(_read_protected(key_dir / _MINISIGN_PUB, "minisign public key"))
+    minisign = parse_public_key(read_protected(key_dir / _MINISIGN_PUB, "minisign public key"))
     return PublicKeys(roots=roots, minisign=minisign)
 
 
@@ -215,7 +212,7 @@ def load_keyring(key_dir: Path, passphrase: str | None, *, with_root: bool = Fal
             if role != "root" or (key_dir / _key_file(role, key_id)).exists()
         )
     minisign = load_secret_key(
-        _read_protected(key_dir / _MINISIGN_KEY, "minisign key"),
+        read_protected(key_dir / _MINISIGN_KEY, "minisign key"),
         passphrase,
         name=f"minisign key {key_dir / _MINISIGN_KEY}",
     )
@@ -229,8 +226,8 @@ def load_keyring(key_dir: Path, passphrase: str | None, *, with_root: bool = Fal
 
 def keyring_is_encrypted(key_dir: Path) -> bool:
     """Whether the key ring's private keys need a passphrase (so a CLI knows to prompt)."""
-    _check_protected(key_dir, directory=True)
-    return is_encrypted_secret_key(_read_protected(key_dir / _MINISIGN_KEY, "minisign key"))
+    check_protected(key_dir, directory=True)
+    return is_encrypted_secret_key(read_protected(key_dir / _MINISIGN_KEY, "minisign key"))
 
 
 def rotate(
@@ -264,17 +261,17 @@ def rotate(
     current = keyring.root
     root = Metadata[Root].from_bytes(keyring.roots[-1]).signed
     old_ids = tuple(root.roles[role].keyids)
-    new_signers = [_new_signer() for _ in old_ids]
+    new_keys = [_NewKey.generate() for _ in old_ids]
     for key_id in old_ids:
         root.revoke_key(key_id, role)
-    for signer in new_signers:
-        root.add_key(signer.public_key, role)
-    signing = list(keyring.signers_for("root"))
+    for key in new_keys:
+        root.add_key(key.signer.public_key, role)
+    signing: list[Signer] = list(keyring.signers_for("root"))
     if role == "root":
-        signing += new_signers
+        signing += [key.signer for key in new_keys]
     new_root = _sign_next_root(current, root, signing, now=now, root_days=root_days)
-    for signer in new_signers:
-        _write_tuf_key(key_dir, role, signer, passphrase, scrypt_log_n)
+    for key in new_keys:
+        _write_tuf_key(key_dir, role, key, passphrase, scrypt_log_n)
     _write_root(key_dir, new_root.signed.version, new_root.to_bytes(_PRETTY))
     for key_id in old_ids:
         with contextlib.suppress(FileNotFoundError):
@@ -282,7 +279,7 @@ def rotate(
     return Rotation(
         role,
         old_ids,
-        tuple(s.public_key.keyid for s in new_signers),
+        tuple(key.signer.public_key.keyid for key in new_keys),
         root_version=new_root.signed.version,
     )
 
@@ -310,7 +307,7 @@ def export_public(key_dir: Path, out_dir: Path) -> list[Path]:
         ("root.json", public.roots[-1]),
     ):
         path = out_dir / name
-        _atomic_write(path, data, mode=0o644)
+        atomic_write(path, data, mode=0o644)
         written.append(path)
     return written
 
@@ -346,13 +343,13 @@ def _read_roots(key_dir: Path) -> tuple[bytes, ...]:
         raise KeyStoreError(
             f"{key_dir} holds no key ring (no {_ROOT_DIR}/); run `kpfeed keys init`"
         )
-    _check_protected(root_dir, directory=True)
+    check_protected(root_dir, directory=True)
     versions = sorted(
         int(m.group(1)) for p in root_dir.iterdir() if (m := _ROOT_FILE.match(p.name))
     )
     if not versions or versions != list(range(1, len(versions) + 1)):
         raise KeyStoreError(f"{root_dir} must hold 1.root.json .. N.root.json without gaps")
-    roots = tuple(_read_protected(root_dir / f"{v}.root.json", "root metadata") for v in versions)
+    roots = tuple(read_protected(root_dir / f"{v}.root.json", "root metadata") for v in versions)
     trusted: Metadata[Root] | None = None
     for version, data in zip(versions, roots, strict=True):
         try:
@@ -377,23 +374,30 @@ def _key_file(role: str, key_id: str) -> str:
     return f"{role}-{key_id[:16]}.key"
 
 
-def _new_signer() -> CryptoSigner:
-    return CryptoSigner(Ed25519PrivateKey.generate())
+@dataclass(frozen=True, repr=False)
+class _NewKey:
+    """A freshly made TUF key: its signer, and the same key in the on-disk container."""
+
+    signer: CryptoSigner
+    secret: MinisignSecretKey
+
+    @classmethod
+    def generate(cls) -> _NewKey:
+        private = Ed25519PrivateKey.generate()
+        signer = CryptoSigner(private)
+        # The container wants an 8-byte key id; the TUF key id's first bytes serve.
+        key_id = bytes.fromhex(signer.public_key.keyid)[:8]
+        return cls(signer, MinisignSecretKey(key_id, private.private_bytes_raw()))
 
 
 def _write_tuf_key(
-    key_dir: Path, role: str, signer: CryptoSigner, passphrase: str | None, scrypt_log_n: int
+    key_dir: Path, role: str, key: _NewKey, passphrase: str | None, scrypt_log_n: int
 ) -> None:
-    key_id = signer.public_key.keyid
-    private = load_pem_private_key(signer.private_bytes, password=None)
-    if not isinstance(private, Ed25519PrivateKey):  # pragma: no cover - we only make Ed25519
-        raise KeyStoreError("TUF keys must be Ed25519")
-    # The minisign container wants an 8-byte key id; the TUF key id's first bytes serve.
-    secret = MinisignSecretKey(bytes.fromhex(key_id)[:8], private.private_bytes_raw())
+    key_id = key.signer.public_key.keyid
     text = secret_key_text(
-        secret, passphrase, scrypt_log_n=scrypt_log_n, comment=f"kpfeed TUF {role} key {key_id}"
+        key.secret, passphrase, scrypt_log_n=scrypt_log_n, comment=f"kpfeed TUF {role} key {key_id}"
     )
-    _atomic_write(key_dir / _key_file(role, key_id), text.encode("ascii"), mode=0o600)
+    atomic_write(key_dir / _key_file(role, key_id), text.encode("ascii"), mode=0o600)
 
 
 def _load_tuf_key(key_dir: Path, role: str, public: Key, passphrase: str | None) -> Signer:
@@ -401,7 +405,7 @@ def _load_tuf_key(key_dir: Path, role: str, public: Key, passphrase: str | None)
     if not path.exists():
         raise KeyStoreError(f"missing private key for role {role}: {path}")
     secret = load_secret_key(
-        _read_protected(path, f"{role} key"), passphrase, name=f"{role} key {path}"
+        read_protected(path, f"{role} key"), passphrase, name=f"{role} key {path}"
     )
     if not isinstance(public, SSlibKey):
         raise KeyStoreError(f"the {role} key {public.keyid} in root is not an Ed25519 key")
@@ -416,82 +420,17 @@ def _write_minisign(
 ) -> None:
     comment = "minisign encrypted secret key" if passphrase else "minisign unencrypted secret key"
     text = secret_key_text(secret, passphrase, scrypt_log_n=scrypt_log_n, comment=comment)
-    _atomic_write(key_dir / _MINISIGN_KEY, text.encode("ascii"), mode=0o600)
-    _atomic_write(key_dir / _MINISIGN_PUB, public_key_text(secret).encode("ascii"), mode=0o600)
+    atomic_write(key_dir / _MINISIGN_KEY, text.encode("ascii"), mode=0o600)
+    atomic_write(key_dir / _MINISIGN_PUB, public_key_text(secret).encode("ascii"), mode=0o600)
 
 
 def _write_root(key_dir: Path, version: int, data: bytes) -> None:
     root_dir = key_dir / _ROOT_DIR
-    _make_protected_dir(root_dir, allow_existing=True)
-    _atomic_write(root_dir / f"{version}.root.json", data, mode=0o600)
-
-
-# -- files and permissions
+    make_protected_dir(root_dir, allow_existing=True)
+    atomic_write(root_dir / f"{version}.root.json", data, mode=0o600)
 
 
 def _expiry(now: datetime, days: int) -> datetime:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     return now.replace(microsecond=0) + timedelta(days=days)
-
-
-def _make_protected_dir(path: Path, *, allow_existing: bool = False) -> None:
-    if path.exists() or path.is_symlink():
-        if not path.is_dir() or path.is_symlink():
-            raise KeyStoreError(f"{path} exists and is not a folder")
-        if not allow_existing and any(path.iterdir()):
-            raise KeyStoreError(f"{path} already holds files; refusing to overwrite a key ring")
-        if path.stat().st_uid != os.geteuid():
-            raise KeyStoreError(f"{path} belongs to another user")
-    else:
-        path.mkdir(parents=True, mode=0o700)
-    path.chmod(0o700)
-
-
-def _check_protected(path: Path, *, directory: bool) -> None:
-    try:
-        info = path.lstat()
-    except FileNotFoundError:
-        kind = "key folder" if directory else "key file"
-        raise KeyStoreError(f"{kind} {path} does not exist; run `kpfeed keys init`") from None
-    expected = stat.S_ISDIR if directory else stat.S_ISREG
-    if not expected(info.st_mode):
-        raise KeyStoreError(f"{path} is not a {'folder' if directory else 'regular file'}")
-    if info.st_uid != os.geteuid():
-        raise KeyStoreError(f"{path} belongs to another user (uid {info.st_uid})")
-    mode = stat.S_IMODE(info.st_mode)
-    if mode & 0o077:
-        wanted = "700" if directory else "600"
-        raise KeyStoreError(
-            f"{path} has mode {mode:04o}: other users could read it; "
-            f"refusing to use it (chmod {wanted} {path})"
-        )
-
-
-def _read_protected(path: Path, what: str) -> bytes:
-    _check_protected(path, directory=False)
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise KeyStoreError(f"cannot read {what} {path}: {error.strerror}") from None
-
-
-def _atomic_write(path: Path, data: bytes, *, mode: int) -> None:
-    """Temp file in the same folder, fsync, rename: a crash leaves the old file or the new one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
