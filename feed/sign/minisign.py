@@ -14,6 +14,9 @@ The formats are minisign's own, so the stock `minisign -V` verifies what `sign` 
                           || memlimit (8, LE) || (key id (8) || secret key (64)
                           || BLAKE2b-256 checksum (32)) XOR scrypt stream)
 
+The kpfeed trusted comment (`TrustedComment`, `parse_trusted_comment`, `check_trusted_comment`)
+lives in `feed.sign.comment` and is re-exported here.
+
 The secret-key container is also how `feed.sign.keys` stores every Ed25519 key, so the minisign
 key of a key ring works with `minisign -S -s minisign.key` as well.
 """
@@ -32,15 +35,19 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from feed.errors import BadSignatureError, KeyStoreError, PublishError, UnknownKeyError
+from feed.sign.comment import TrustedComment, check_trusted_comment, parse_trusted_comment
 
 __all__ = [
     "DEFAULT_SCRYPT_LOG_N",
     "MinisignPublicKey",
     "MinisignSecretKey",
+    "TrustedComment",
+    "check_trusted_comment",
     "generate_keypair",
     "is_encrypted_secret_key",
     "load_secret_key",
     "parse_public_key",
+    "parse_trusted_comment",
     "public_key_text",
     "secret_key_text",
     "sign",
