@@ -85,6 +85,18 @@ def test_every_record_cites_a_source_and_every_designation_a_citation() -> None:
             assert designation.citation.startswith("https://"), record.id
 
 
+def test_numeric_codes_match_with_separators_ignored_and_go_to_human_review() -> None:
+    for record in _records():
+        patterns = {t.value: t for t in record.indicators.text_patterns if t.kind == "numeric-code"}
+        for pattern in patterns.values():
+            assert pattern.normalization.ignore_separators, f"{record.id}: {pattern.value}"
+            assert pattern.word_boundaries, f"{record.id}: {pattern.value}"
+        for code in record.indicators.numeric_codes:
+            assert code.value in patterns, f"{record.id}: no text pattern for {code.value}"
+            # Numbers occur in ordinary text all the time: never automatic.
+            assert record.guidance.ambiguity == "high", record.id
+
+
 def test_manifestos_carry_no_file_variants_and_no_urls_outside_sources() -> None:
     manifestos = [r for r in _records() if isinstance(r, Manifesto)]
     assert manifestos
