@@ -39,7 +39,7 @@ _TYPE_NAMES = {
     "integer": "a whole number",
     "number": "a number",
     "boolean": "true or false",
-    "object": "a mapping (field: value)",
+    "object": "a mapping (key: value)",
     "array": "a list",
     "null": "null",
 }

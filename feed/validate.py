@@ -151,6 +151,7 @@ def _record_problems(item: SourceRecord, *, editor: bool) -> tuple[AnyRecord | N
         return None, problems
     problems += validator_for(rtype).problems(data, file=item.file, record_id=rid)
     problems += _uuid_problems(item.file, rid, data)
+    problems += text_problems(data, file=item.file, record_id=rid)
     if problems:
         return None, problems
     try:
@@ -178,7 +179,6 @@ def validate_items(
             records.append(record)
         if isinstance(item.data, dict):
             entries.append((item.file, item.data))
-            problems += text_problems(item.data, file=item.file, record_id=_id_of(item.data))
     problems += catalogue_problems(entries, known_ids=known_ids)
     return records, problems
 
