@@ -16,7 +16,7 @@ from __future__ import annotations
 import codecs
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,7 +29,15 @@ from feed.messages import pydantic_problems
 from feed.model import AnyRecord, PackageManifest
 from feed.model.records import LIFECYCLE_FIELDS
 from feed.schemagen import validator_for
-from feed.source_parse import Limits, ParseRefused, dump_json, dump_yaml, parse_json, parse_yaml
+from feed.source_parse import (
+    Limits,
+    ParseRefused,
+    dump_json,
+    dump_yaml,
+    parse_json,
+    parse_yaml,
+    yaml_lines,
+)
 
 __all__ = [
     "MANIFEST_FILE",
@@ -43,6 +51,7 @@ __all__ = [
     "read_sources",
     "record_path",
     "to_source_data",
+    "with_lines",
     "write_package",
 ]
 
@@ -262,6 +271,37 @@ def collect_sources(
         collector.path(Path(path), str(path))
     tree = SourceTree(collector.manifest, collector.items)
     return tree, collector.problems, collector.unreadable
+
+
+def with_lines(problems: list[Problem], *, limits: Limits | None = None) -> list[Problem]:
+    """Problems in YAML files with `line N: ` put before the message, found by re-reading only
+    the files that have problems (so a clean run costs nothing). JSON files keep the pointer."""
+    limits = limits or limits_from_settings()
+    maps: dict[str, dict[str, int] | None] = {}
+    out: list[Problem] = []
+    for problem in problems:
+        file = problem.file
+        if (
+            file is None
+            or not file.endswith((".yaml", ".yml"))
+            or problem.message.startswith("line ")
+        ):
+            out.append(problem)
+            continue
+        if file not in maps:
+            try:
+                maps[file] = yaml_lines(_read_text(Path(file), file, limits), limits)
+            except (SourceFormatError, ParseRefused):
+                maps[file] = None  # changed or unreadable since: keep the pointer alone
+        lines = maps[file]
+        pointer = problem.pointer
+        while lines is not None and pointer not in lines and pointer:
+            pointer = pointer.rsplit("/", 1)[0]  # a missing field: point at its parent
+        if lines is None or pointer not in lines or (pointer == "" and problem.pointer):
+            out.append(problem)  # the whole file, or a field missing at the top: no one line
+            continue
+        out.append(replace(problem, message=f"line {lines[pointer]}: {problem.message}"))
+    return out
 
 
 def read_sources(paths: Sequence[Path], *, limits: Limits | None = None) -> SourceTree:

@@ -20,7 +20,16 @@ from typing import Any
 import orjson
 import yaml
 
-__all__ = ["Limits", "ParseRefused", "dump_json", "dump_yaml", "parse_json", "parse_yaml"]
+__all__ = [
+    "Limits",
+    "ParseRefused",
+    "dump_json",
+    "dump_yaml",
+    "parse_json",
+    "parse_yaml",
+    "pointer_of",
+    "yaml_lines",
+]
 
 _CORE = "tag:yaml.org,2002:"
 _PLAIN_TAGS = {f"{_CORE}{name}" for name in ("str", "int", "float", "bool", "null")}
@@ -169,9 +178,22 @@ class _Where:
 
 def parse_yaml(text: str, limits: Limits) -> Any:
     """Parse one YAML document into plain data; raises ParseRefused with line and column."""
+    return _parse_yaml(text, limits, None)
+
+
+def yaml_lines(text: str, limits: Limits) -> dict[str, int]:
+    """The line of every value in a YAML document, by JSON pointer (a mapping value is on its
+    key's line). For pointing editors at the line of a validation problem; raises ParseRefused.
+    """
+    lines: dict[str, int] = {}
+    _parse_yaml(text, limits, lines)
+    return lines
+
+
+def _parse_yaml(text: str, limits: Limits, lines: dict[str, int] | None) -> Any:
     loader = _event_source(text)
     try:
-        return _build_from_events(loader, limits)
+        return _build_from_events(loader, limits, lines)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or "invalid YAML"
@@ -197,7 +219,7 @@ def parse_yaml(text: str, limits: Limits) -> Any:
         loader.dispose()
 
 
-def _build_from_events(loader: Any, limits: Limits) -> Any:
+def _build_from_events(loader: Any, limits: Limits, lines: dict[str, int] | None) -> Any:
     stack: list[_Frame] = []
     where = _Where(stack)
     root: Any = None
@@ -208,13 +230,19 @@ def _build_from_events(loader: Any, limits: Limits) -> Any:
         nonlocal root
         if not stack:
             root = value
+            if lines is not None:
+                lines[""] = event.start_mark.line + 1
             return
         frame = stack[-1]
         container = frame.container
         if isinstance(container, list):
+            if lines is not None:
+                lines[where.pointer()] = event.start_mark.line + 1
             container.append(value)
             return
         if frame.key is not None:
+            if lines is not None:
+                lines[where.pointer()] = frame.key_lines[frame.key]
             container[frame.key] = value
             frame.key = None
             return

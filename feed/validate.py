@@ -25,7 +25,13 @@ from feed.model import AnyRecord, PackageManifest, dump_record, parse_record, re
 from feed.model.records import ID_PATTERN, LIFECYCLE_FIELDS
 from feed.rules import catalogue_problems, text_problems
 from feed.schemagen import validator_for
-from feed.source import RECORD_DIRS, SourceRecord, collect_sources
+from feed.source import (
+    RECORD_DIRS,
+    RECORD_SUFFIXES,
+    SourceRecord,
+    collect_sources,
+    with_lines,
+)
 
 __all__ = [
     "ValidatedSources",
@@ -64,11 +70,15 @@ def _type_for(data: dict[str, Any], file: str) -> str | None:
 
 
 def _placement_problems(item: SourceRecord, data: dict[str, Any], rid: str | None) -> list[Problem]:
-    """The file name must be the slug, and a groups/symbols/manifestos folder the type."""
-    if rid is None or not _ID.match(rid):
-        return []  # the schema reports the id itself
-    rtype, slug = rid.split(":", 1)
+    """The file name must be the slug, and a groups/symbols/manifestos folder the type.
+
+    Only for items named like record files: data from elsewhere (`<stdin>`, an upload) has no
+    file name to match.
+    """
     path = PurePath(item.file)
+    if rid is None or not _ID.match(rid) or path.suffix not in RECORD_SUFFIXES:
+        return []  # the schema reports a malformed id itself
+    rtype, slug = rid.split(":", 1)
     problems = []
     if path.stem != slug:
         problems.append(
@@ -227,6 +237,6 @@ def load_and_validate(
     records, found = validate_items(tree.items, known_ids=known)
     problems += found
     if problems:
-        raise ValidationFailed(problems)
+        raise ValidationFailed(with_lines(problems))
     files = {record.id: item.file for record, item in zip(records, tree.items, strict=True)}
     return ValidatedSources(tree.manifest, records, files)

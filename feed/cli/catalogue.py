@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from feed.cli.app import main, report_error
-from feed.errors import InputError
+from feed.errors import InputError, SourceFormatError, ValidationFailed
 from feed.schemagen import check_schemas, write_schemas
 from feed.validate import load_and_validate
 
@@ -27,7 +27,10 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None
     try:
         result = load_and_validate(list(paths))
     except InputError as error:
-        report_error(error, as_json=as_json)
+        if as_json:
+            click.echo(json.dumps(_failure(error), indent=2, ensure_ascii=False))
+        else:
+            report_error(error)
         ctx.exit(1)
     counts = Counter(record.type for record in result.records)
     package = result.manifest.name if result.manifest else None
@@ -43,6 +46,20 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None
     parts = ", ".join(f"{counts[t]} {t}s" for t in ("group", "symbol", "manifesto") if counts[t])
     where = f" in package '{package}'" if package else ""
     click.echo(f"valid: {len(result.records)} records{where} ({parts or 'none'})")
+
+
+def _failure(error: InputError) -> dict[str, object]:
+    problems = []
+    if isinstance(error, ValidationFailed):
+        problems = error.problems
+    elif isinstance(error, SourceFormatError):
+        problems = [error.problem]
+    return {
+        "valid": False,
+        "error": type(error).__name__,
+        "message": str(error),
+        "problems": [problem.to_dict() for problem in problems],
+    }
 
 
 @main.command()

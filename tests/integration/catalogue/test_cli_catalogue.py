@@ -96,17 +96,25 @@ def test_validate_a_broken_package_lists_every_located_problem_and_exits_1(packa
     assert result.returncode == 1
     assert result.stdout == ""
     lines = result.stderr.splitlines()
+    colour_line = _line_of(package / "groups" / "synthetic-0000003.yaml", "colour: red")
+    url_line = _line_of(package / "symbols" / "synthetic-0000004.yaml", "url: http://")
     assert lines[0] == "error: 3 problem(s) found:"
     assert lines[1].startswith(
         f"  {package}/groups/synthetic-0000003.yaml:group:synthetic-0000003 /colour: "
-        "unknown field 'colour'"
+        f"line {colour_line}: unknown field 'colour' (allowed: id, uuid, name,"
     )
     assert lines[2:] == [
         f"  {package}/manifestos/synthetic-0000005.yaml /: not valid UTF-8: byte 0xe9 at byte "
         "offset 9 (line 1, column 10); save the file as UTF-8",
         f"  {package}/symbols/synthetic-0000004.yaml:symbol:synthetic-0000004 /sources/0/url: "
-        "must be an https:// URL, not 'http://example.org/synthetic/synthetic-0000004'",
+        f"line {url_line}: must be an https:// URL, not "
+        "'http://example.org/synthetic/synthetic-0000004'",
     ]
+
+
+def _line_of(path: Path, text: str) -> int:
+    [number] = [n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line]
+    return number
 
 
 def test_validate_json_lists_every_problem_for_machines(package: Path) -> None:
@@ -114,6 +122,7 @@ def test_validate_json_lists_every_problem_for_machines(package: Path) -> None:
     result = kpfeed("validate", package, "--json")
     assert result.returncode == 1
     doc = json.loads(result.stdout)
+    assert doc["valid"] is False
     assert doc["error"] == "ValidationFailed"
     assert [(p["record_id"], p["pointer"]) for p in doc["problems"]] == [
         ("group:synthetic-0000003", "/colour"),

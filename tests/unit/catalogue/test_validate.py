@@ -288,6 +288,10 @@ def test_file_name_and_folder_must_match_the_id_and_type() -> None:
     ]  # fmt: skip
 
 
+def test_data_not_from_a_record_file_is_not_held_to_a_file_name() -> None:
+    assert problems_of(item(synthetic_record_data(1), file="<upload>")) == []
+
+
 def test_a_file_without_a_mapping_or_a_type_is_refused() -> None:
     assert problems_of(SourceRecord("pkg/symbols/a.yaml", ["a", "list"])) == [
         Problem("pkg/symbols/a.yaml", None, "", "a record file must hold one mapping of fields, "
@@ -379,3 +383,18 @@ def test_load_and_validate_returns_records_with_their_files(
     assert result.files == {
         r.id: f"{tmp_path}/pkg/{r.type}s/{r.slug}.json" for r in synthetic_records(4)
     }
+
+
+def test_problems_in_yaml_files_name_their_line(tmp_path: Path, manifest: PackageManifest) -> None:
+    write_package(tmp_path / "pkg", manifest, synthetic_records(3))
+    path = tmp_path / "pkg" / "symbols" / "synthetic-0000001.yaml"
+    text = path.read_text().replace("  ambiguity: medium", "  ambiguity: hgh")
+    path.write_text(text.replace("status: active\n", ""))
+    line = path.read_text().splitlines().index("  ambiguity: hgh") + 1
+    with pytest.raises(ValidationFailed) as caught:
+        load_and_validate([tmp_path / "pkg"])
+    assert [(p.pointer, p.message) for p in caught.value.problems] == [
+        ("/guidance/ambiguity", f"line {line}: 'hgh' is not allowed (did you mean 'high'? "
+         "allowed: low, medium, high)"),
+        ("/status", "missing required field 'status'"),  # no single line to point at
+    ]  # fmt: skip
