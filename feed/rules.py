@@ -40,21 +40,6 @@ _CONTROL_IN_JSON = re.compile(rb"\\[bfr]|\\u00[01]|\x7f|\xc2[\x80-\x9f]")
 _EXTRA_COUNTRIES = frozenset({"XK"})
 _BODIES = frozenset({"EU", "UN"})
 
-_LANGUAGE_PATHS: list[tuple[str | int, ...]] = [
-    ("aliases", "*", "language"),
-    ("indicators", "text_patterns", "*", "language"),
-    ("languages", "*"),
-    ("file_variants", "*", "language"),
-    ("derivatives", "*", "language"),
-    ("summary", "{}"),
-    ("description", "{}"),
-]
-_COUNTRY_PATHS: list[tuple[str | int, ...]] = [
-    ("regions", "*"),
-    ("attack", "country"),
-    ("designations", "*", "jurisdiction"),
-]
-
 
 @cache
 def language_is_valid(tag: str) -> bool:
@@ -68,20 +53,59 @@ def country_is_valid(code: str) -> bool:
     return code in _EXTRA_COUNTRIES or pycountry.countries.get(alpha_2=code) is not None
 
 
-def _at(data: Any, spec: tuple[str | int, ...]) -> Iterator[tuple[Tokens, Any]]:
-    """Values at a path spec: `*` is every list item, `{}` every key of a mapping."""
-    found: list[tuple[Tokens, Any]] = [([], data)]
-    for step in spec:
-        nxt: list[tuple[Tokens, Any]] = []
-        for tokens, node in found:
-            if step == "*" and isinstance(node, list):
-                nxt.extend(([*tokens, i], v) for i, v in enumerate(node))
-            elif step == "{}" and isinstance(node, dict):
-                nxt.extend(([*tokens, k], k) for k in node)
-            elif isinstance(node, dict) and step in node:
-                nxt.append(([*tokens, step], node[step]))
-        found = nxt
-    yield from found
+def _dicts(value: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+    if isinstance(value, list):
+        for index, entry in enumerate(value):
+            if isinstance(entry, dict):
+                yield index, entry
+
+
+def _language_tags(data: dict[str, Any]) -> Iterator[tuple[Tokens, Any]]:
+    """Every language tag in a record, with its path (written out: this runs per record)."""
+    for i, alias in _dicts(data.get("aliases")):
+        yield ["aliases", i, "language"], alias.get("language")
+    indicators = data.get("indicators")
+    if isinstance(indicators, dict):
+        for i, pattern in _dicts(indicators.get("text_patterns")):
+            yield ["indicators", "text_patterns", i, "language"], pattern.get("language")
+    languages = data.get("languages")
+    if isinstance(languages, list):
+        for i, tag in enumerate(languages):
+            yield ["languages", i], tag
+    for field in ("file_variants", "derivatives"):
+        for i, entry in _dicts(data.get(field)):
+            yield [field, i, "language"], entry.get("language")
+    for field in ("summary", "description"):
+        texts = data.get(field)
+        if isinstance(texts, dict):
+            for tag in texts:
+                yield [field, tag], tag
+
+
+def _country_codes(data: dict[str, Any]) -> Iterator[tuple[Tokens, Any]]:
+    """Every country code in a record, with its path (EU and UN jurisdictions left out)."""
+    regions = data.get("regions")
+    if isinstance(regions, list):
+        for i, code in enumerate(regions):
+            yield ["regions", i], code
+    attack = data.get("attack")
+    if isinstance(attack, dict):
+        yield ["attack", "country"], attack.get("country")
+    for i, designation in _dicts(data.get("designations")):
+        code = designation.get("jurisdiction")
+        if code not in _BODIES:
+            yield ["designations", i, "jurisdiction"], code
+
+
+@cache
+def _unregistered_language(tag: str) -> bool:
+    # Tags of the wrong form are the schema's to report; this is about well-formed unknown tags.
+    return bool(_LANGUAGE_SHAPE.match(tag)) and not language_is_valid(tag)
+
+
+@cache
+def _unassigned_country(code: str) -> bool:
+    return bool(_COUNTRY_SHAPE.match(code)) and not country_is_valid(code)
 
 
 def _items(data: dict[str, Any], field: str) -> list[tuple[int, Any]]:
@@ -149,6 +173,13 @@ def _link_problems(
     for tokens, target, relation_type in links:
         if not isinstance(target, str) or not _ID.match(target):
             continue  # the schema reports malformed ids
+        if (
+            target in ids
+            and target != rid
+            and relation_type != "uses-symbol"
+            and (tokens[0] != "affiliates" or target.startswith("group:"))
+        ):
+            continue  # the usual case, decided without building messages
         pointer = pointer_of(tokens)
         if target == rid:
             problems.append(Problem(file, rid, pointer, "points at the record itself"))
@@ -220,32 +251,14 @@ def _alias_problems(file: str | None, rid: str | None, data: dict[str, Any]) -> 
 
 def _code_problems(file: str | None, rid: str | None, data: dict[str, Any]) -> list[Problem]:
     problems = []
-    for spec in _LANGUAGE_PATHS:
-        for tokens, tag in _at(data, spec):
-            if isinstance(tag, str) and _LANGUAGE_SHAPE.match(tag) and not language_is_valid(tag):
-                problems.append(
-                    Problem(
-                        file,
-                        rid,
-                        pointer_of(tokens),
-                        f"{show(tag)} is not a valid BCP 47 language tag (e.g. en, de, sr-Latn)",
-                    )
-                )
-    for spec in _COUNTRY_PATHS:
-        for tokens, code in _at(data, spec):
-            if not isinstance(code, str) or not _COUNTRY_SHAPE.match(code):
-                continue
-            if code in _BODIES and tokens[0] == "designations":
-                continue
-            if not country_is_valid(code):
-                problems.append(
-                    Problem(
-                        file,
-                        rid,
-                        pointer_of(tokens),
-                        f"{show(code)} is not an ISO 3166-1 country code",
-                    )
-                )
+    for tokens, tag in _language_tags(data):
+        if isinstance(tag, str) and _unregistered_language(tag):
+            message = f"{show(tag)} is not a valid BCP 47 language tag (e.g. en, de, sr-Latn)"
+            problems.append(Problem(file, rid, pointer_of(tokens), message))
+    for tokens, code in _country_codes(data):
+        if isinstance(code, str) and _unassigned_country(code):
+            message = f"{show(code)} is not an ISO 3166-1 country code"
+            problems.append(Problem(file, rid, pointer_of(tokens), message))
     return problems
 
 

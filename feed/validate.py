@@ -10,6 +10,7 @@ Three passes (see docs/adr/0002-validation-passes.md):
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Collection, Mapping, Sequence
@@ -75,22 +76,23 @@ def _placement_problems(item: SourceRecord, data: dict[str, Any], rid: str | Non
     Only for items named like record files: data from elsewhere (`<stdin>`, an upload) has no
     file name to match.
     """
-    path = PurePath(item.file)
-    if rid is None or not _ID.match(rid) or path.suffix not in RECORD_SUFFIXES:
+    folder, name = os.path.split(item.file)
+    stem, suffix = os.path.splitext(name)
+    if rid is None or not _ID.match(rid) or suffix not in RECORD_SUFFIXES:
         return []  # the schema reports a malformed id itself
     rtype, slug = rid.split(":", 1)
     problems = []
-    if path.stem != slug:
+    if stem != slug:
         problems.append(
             Problem(
                 item.file,
                 rid,
                 "/id",
-                f"the file name '{path.name}' does not match the id: name the file "
-                f"'{slug}{path.suffix}' or change the id",
+                f"the file name '{name}' does not match the id: name the file "
+                f"'{slug}{suffix}' or change the id",
             )
         )
-    folder = path.parent.name
+    folder = os.path.basename(folder)
     if folder in RECORD_DIRS and RECORD_DIRS[folder] != rtype:
         expected = next(d for d, t in RECORD_DIRS.items() if t == rtype)
         problems.append(
