@@ -170,7 +170,8 @@ def _describe(
         return out
     if isinstance(kind, Kind.Type):
         message = f"must be {_type_names(kind.types)}, not {_what(value)}"
-        if "string" in kind.types and isinstance(value, int | float) and value is not True:
+        quotable = isinstance(value, int | float) and not isinstance(value, bool)
+        if "string" in kind.types and quotable:
             message += " (put it in quotes)"
         return [(path, message)]
     if isinstance(kind, Kind.Enum):

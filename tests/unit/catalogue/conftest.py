@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from feed.model import PackageManifest
-from feed.source_parse import dump_json, dump_yaml
+from feed.source_parse import dump_json
+from feed.source_yaml import dump_yaml
 
 
 @pytest.fixture

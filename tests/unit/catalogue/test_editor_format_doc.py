@@ -7,7 +7,8 @@ from pathlib import Path
 
 from feed.model import PackageManifest
 from feed.source import SourceRecord
-from feed.source_parse import Limits, parse_yaml
+from feed.source_parse import Limits
+from feed.source_yaml import parse_yaml
 from feed.validate import validate_items
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "editor-file-format.md"

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feed.source_parse import Limits, ParseRefused, dump_json, dump_yaml, parse_json, parse_yaml
+from feed.source_parse import Limits, ParseRefused, dump_json, parse_json
+from feed.source_yaml import dump_yaml, parse_yaml
 
 LIMITS = Limits()
 

@@ -398,3 +398,20 @@ def test_problems_in_yaml_files_name_their_line(tmp_path: Path, manifest: Packag
          "allowed: low, medium, high)"),
         ("/status", "missing required field 'status'"),  # no single line to point at
     ]  # fmt: skip
+
+
+def test_problems_in_json_files_name_their_line_too(
+    tmp_path: Path, manifest: PackageManifest
+) -> None:
+    write_package(tmp_path / "pkg", manifest, synthetic_records(3), fmt="json")
+    path = tmp_path / "pkg" / "groups" / "synthetic-0000000.json"
+    path.write_text(path.read_text().replace('"status": "active"', '"status": "dormant"'))
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "dormant" in text)
+    with pytest.raises(ValidationFailed) as caught:
+        load_and_validate([tmp_path / "pkg"])
+    [problem] = caught.value.problems
+    assert problem.message.startswith(f"line {line}: 'dormant' is not allowed")
+
+
+def test_a_boolean_where_text_belongs_is_named_as_such() -> None:
+    assert only_problem(symbol(name=True)) == ("/name", "must be text, not true")
