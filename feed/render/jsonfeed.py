@@ -25,7 +25,7 @@ __all__ = ["JSON_FEED_VERSION", "render_json_feed"]
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
 
-def _item(record: RecordBase, links: FeedLinks, version: str, fallback: str) -> bytes:
+def _item(record: RecordBase, links: FeedLinks, about: str, version: str, fallback: str) -> bytes:
     modified = rfc3339(record.modified) if record.modified else fallback
     text, html = record_summaries(record)
     item: dict[str, Any] = {
@@ -35,17 +35,20 @@ def _item(record: RecordBase, links: FeedLinks, version: str, fallback: str) -> 
         "content_text": text,
         "content_html": html,
         "summary": clean_text(record.summary["en"]),
+    }
+    if record.created:
+        item["date_published"] = rfc3339(record.created)
+    item |= {
         "date_modified": modified,
         "tags": record_tags(record),
         "language": "en",
         "_kpfeed": {
+            "about": about,
             "record": orjson.Fragment(record_json(record)),
             "revision": record.revision,
             "tlp": record.tlp.value,
         },
     }
-    if record.created:
-        item["date_published"] = rfc3339(record.created)
     try:
         return orjson.dumps(item)
     except orjson.JSONEncodeError as error:
@@ -84,5 +87,6 @@ def render_json_feed(pkg: PublishedPackage, links: FeedLinks) -> bytes:
             "release_feed_url": links.release_feed_json(release.version),
         },
     }
-    items = (_item(record, links, release.version, fallback) for record in pkg.records)
+    about = links.schemas()
+    items = (_item(record, links, about, release.version, fallback) for record in pkg.records)
     return json_with_array(head, "items", items)
