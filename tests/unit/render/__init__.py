@@ -1,1 +1,1 @@
-"""Tests of feed.render (a package, so its conftest does not clash with tests/conftest.py)."""
+"""Unit tests of feed.render."""

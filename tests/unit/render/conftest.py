@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,15 +22,8 @@ from feed.model import (
     records_digest,
 )
 from feed.render import FeedLinks
-from feed.synthetic import synthetic_record, synthetic_record_data
-
-CATALOGUE = "euif-knowledge-package"
-SCRIPT = "<script>alert(1)</script>"
-#: Characters XML 1.0 forbids (and one it allows but which is easy to lose, CR).
-CONTROL = "a\x00b\x01c\x08d\x0be\x0cf\x1fg\ufffeh\uffffi\rj"
-
-MakeRelease = Callable[..., ReleaseInfo]
-MakePackage = Callable[..., PublishedPackage]
+from feed.synthetic import synthetic_record
+from tests.unit.render.common import CATALOGUE, MakePackage, MakeRelease, hostile_data
 
 
 @pytest.fixture
@@ -76,19 +69,6 @@ def _package(records: Sequence[AnyRecord], release: ReleaseInfo | None = None) -
 @pytest.fixture
 def make_package() -> MakePackage:
     return _package
-
-
-def hostile_data(n: int = 900) -> dict[str, Any]:
-    """A synthetic record whose every free text tries to break or inject into a feed."""
-    data = synthetic_record_data(n)
-    data["name"] = SCRIPT
-    data["summary"] = {"en": f"Summary {CONTROL} & <b>bold</b> ]]> --> end", "de": "x"}
-    data["guidance"]["signals"] = "</summary><injected/> & <img src=x onerror=alert(1)>"
-    data["guidance"]["benign_uses"] = [f"Benign {SCRIPT}"]
-    data["aliases"][0]["value"] = "&amp; <alias> \x07"
-    data["modified"] = "2022-03-04T05:06:07Z"
-    data["created"] = "2021-01-02T03:04:05Z"
-    return data
 
 
 @pytest.fixture

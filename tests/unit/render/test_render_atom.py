@@ -14,8 +14,7 @@ from lxml import etree
 from feed.model import AnyRecord, PublishedPackage, parse_record
 from feed.render import FeedLinks, render_atom_feed
 from feed.render.atomkit import FH_NS, atom_document, make_entry, new_feed
-
-from .conftest import SCRIPT, MakePackage, hostile_data
+from tests.unit.render.common import SCRIPT, MakePackage, hostile_data
 
 NS = {"a": "http://www.w3.org/2005/Atom", "fh": FH_NS}
 

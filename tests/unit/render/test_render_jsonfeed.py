@@ -11,8 +11,7 @@ from jsonschema import Draft202012Validator
 from feed.model import AnyRecord, PublishedPackage, dump_record, parse_record
 from feed.render import FeedLinks, render_json_feed
 from feed.render.common import REPLACEMENT
-
-from .conftest import CONTROL, SCRIPT, MakePackage, hostile_data
+from tests.unit.render.common import CONTROL, SCRIPT, MakePackage, hostile_data
 
 
 def _feed(package: PublishedPackage, links: FeedLinks) -> dict[str, Any]:

@@ -20,8 +20,7 @@ from feed.model import (
 )
 from feed.render import render_changes, render_package
 from feed.render.package import canonical_json, json_with_array, record_json
-
-from .conftest import MakePackage, hostile_data
+from tests.unit.render.common import MakePackage, hostile_data
 
 
 def _validator(schema: dict[str, Any]) -> Draft202012Validator:

@@ -16,8 +16,7 @@ from feed.model import ReleaseInfo
 from feed.render import FeedLinks, render_release_index
 from feed.render.atomkit import FH_NS
 from feed.render.releases import archive_page_count
-
-from .conftest import SCRIPT, MakeRelease
+from tests.unit.render.common import SCRIPT, MakeRelease
 
 NS = {"a": "http://www.w3.org/2005/Atom", "fh": FH_NS}
 PAGE = 3
