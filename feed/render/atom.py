@@ -32,10 +32,10 @@ class _Schemes:
 
 def _categories(record: RecordBase, schemes: _Schemes) -> list[AtomLink]:
     kind: str = record.type  # type: ignore[attr-defined]  # every concrete record has a type
-    ambiguity = record.guidance.ambiguity.value
+    ambiguity = record.guidance.ambiguity
     categories = [{"term": kind, "scheme": schemes.type, "label": kind.title()}]
     categories.extend(
-        {"term": i.value, "scheme": schemes.ideology, "label": i.value} for i in record.ideologies
+        {"term": i, "scheme": schemes.ideology, "label": i} for i in record.ideologies
     )
     categories.append(
         {

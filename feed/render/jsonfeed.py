@@ -46,7 +46,7 @@ def _item(record: RecordBase, links: FeedLinks, about: str, version: str, fallba
             "about": about,
             "record": orjson.Fragment(record_json(record)),
             "revision": record.revision,
-            "tlp": record.tlp.value,
+            "tlp": record.tlp,
         },
     }
     try:

@@ -37,8 +37,8 @@ def record_tags(record: RecordBase) -> list[str]:
     """Tags of a record: its type, its ideologies, then `ambiguity:<level>`."""
     return [
         _kind(record),
-        *(i.value for i in record.ideologies),
-        f"ambiguity:{record.guidance.ambiguity.value}",
+        *record.ideologies,  # StrEnum members are their values, no `.value` lookup needed
+        f"ambiguity:{record.guidance.ambiguity}",
     ]
 
 
@@ -49,9 +49,9 @@ def _kind(record: RecordBase) -> str:
 
 def _detail(record: RecordBase) -> str | None:
     if isinstance(record, Symbol):
-        return record.category.value
+        return record.category
     if isinstance(record, Group):
-        return record.kind.value
+        return record.kind
     return None
 
 
@@ -67,7 +67,7 @@ def _blocks(record: RecordBase) -> list[Block]:
     if record.retired_in is not None:
         blocks.append(("Retired", f"in release {record.retired_in}; no longer in the catalogue"))
     blocks.append(("What it signals", guidance.signals))
-    blocks.append(("Ambiguity", f"{ambiguity.value} ({AMBIGUITY_HANDLING[ambiguity]})"))
+    blocks.append(("Ambiguity", f"{ambiguity} ({AMBIGUITY_HANDLING[ambiguity]})"))
     if guidance.benign_uses:
         blocks.append(("Benign uses", guidance.benign_uses))
     if guidance.known_collisions:
@@ -75,18 +75,18 @@ def _blocks(record: RecordBase) -> list[Block]:
     blocks.append(("Summary", record.summary["en"]))
     kind, detail = _kind(record), _detail(record)
     blocks.append(("Type", f"{kind} ({detail})" if detail else kind))
-    blocks.append(("Status", record.status.value))
+    blocks.append(("Status", record.status))
     if record.aliases:
         blocks.append(("Aliases", "; ".join(a.value for a in record.aliases)))
     if record.ideologies:
-        blocks.append(("Ideologies", ", ".join(i.value for i in record.ideologies)))
+        blocks.append(("Ideologies", ", ".join(record.ideologies)))
     if record.regions:
         blocks.append(("Regions", ", ".join(record.regions)))
-    blocks.append(("Marking", f"TLP:{record.tlp.value}"))
+    blocks.append(("Marking", f"TLP:{record.tlp}"))
     return blocks
 
 
-def _text(blocks: list[Block]) -> str:
+def _raw_text(blocks: list[Block]) -> str:
     lines: list[str] = []
     for label, value in blocks:
         if isinstance(value, str):
@@ -94,10 +94,10 @@ def _text(blocks: list[Block]) -> str:
         else:
             lines.append(f"{label}:")
             lines.extend(f"- {item}" for item in value)
-    return clean_text("\n".join(lines))
+    return "\n".join(lines)
 
 
-def _html(blocks: list[Block]) -> str:
+def _raw_html(blocks: list[Block]) -> str:
     parts: list[str] = []
     for label, value in blocks:
         if isinstance(value, str):
@@ -105,23 +105,28 @@ def _html(blocks: list[Block]) -> str:
         else:
             items = "".join(f"<li>{escape(item)}</li>" for item in value)
             parts.append(f"<p><strong>{label}:</strong></p><ul>{items}</ul>")
-    return clean_text("".join(parts))
+    return "".join(parts)
 
 
 def record_summary_text(record: RecordBase) -> str:
     """Plain-text summary, guidance first, one `Label: value` line (or list) per block."""
-    return _text(_blocks(record))
+    return clean_text(_raw_text(_blocks(record)))
 
 
 def record_summary_html(record: RecordBase) -> str:
     """HTML summary with the same content as the text one; all record text escaped."""
-    return _html(_blocks(record))
+    return clean_text(_raw_html(_blocks(record)))
 
 
 def record_summaries(record: RecordBase) -> tuple[str, str]:
     """(text, html) summaries, sharing the work."""
     blocks = _blocks(record)
-    return _text(blocks), _html(blocks)
+    raw = _raw_text(blocks)
+    text = clean_text(raw)
+    html = _raw_html(blocks)
+    # The HTML holds the same record strings as the text (escaping touches no control
+    # character), so when the text needed no cleaning neither does the HTML.
+    return text, (html if text is raw else clean_text(html))
 
 
 def _counts_line(release: ReleaseInfo) -> str:

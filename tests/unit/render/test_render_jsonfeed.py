@@ -136,3 +136,14 @@ def test_same_package_gives_identical_bytes(make_package: MakePackage, links: Fe
     one = make_package([parse_record(hostile_data(n)) for n in range(3, 9)])
     two = make_package([parse_record(hostile_data(n)) for n in reversed(range(3, 9))])
     assert render_json_feed(one, links) == render_json_feed(two, links)
+
+
+def test_a_retired_record_says_so_before_anything_else(
+    make_package: MakePackage, links: FeedLinks
+) -> None:
+    data = hostile_data()
+    data["retired_in"] = "2022.2"
+    pkg = make_package([parse_record(data)])
+    item = _feed(pkg, links)["items"][0]
+    assert item["content_text"].startswith("Retired: in release 2022.2; no longer in the catalogue")
+    assert item["content_html"].startswith("<p><strong>Retired:</strong> in release 2022.2;")
