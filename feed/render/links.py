@@ -12,6 +12,7 @@ from feed.errors import ConfigError, PublishError
 from feed.model.records import ID_PATTERN, VERSION_PATTERN
 
 __all__ = [
+    "CHANGES_JSON",
     "CURRENT_FILES",
     "FEED_ATOM",
     "FEED_JSON",
