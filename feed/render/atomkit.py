@@ -46,7 +46,7 @@ AtomLink = dict[str, str]
 #: How RFC 5005 marks a document: a complete feed, an archive page, or neither.
 HistoryMarker = Literal["complete", "archive"] | None
 
-_LINK_ATTRIBUTES = ("href", "rel", "type", "hreflang", "title", "length")
+_LINK_ATTRIBUTES = ("rel", "type", "hreflang", "title", "length")  # feedgen keeps `href`
 
 
 class HistoryExtension(BaseExtension):  # type: ignore[misc]
@@ -73,8 +73,11 @@ class KpfeedEntry(FeedEntry):  # type: ignore[misc]
     def atom_entry(self, extensions: bool = True) -> Any:
         entry = super().atom_entry(extensions=extensions)
         # feedgen wrote one `link` element per stored link, in order, with only `href`.
-        elements = entry.findall("link")
-        for element, link in zip(elements, self.link() or [], strict=True):
+        elements = list(entry.iterchildren("link"))
+        links = self.link() or []
+        if len(elements) != len(links):
+            raise ValueError(f"feedgen wrote {len(elements)} links for {len(links)} given")
+        for element, link in zip(elements, links, strict=True):
             for name in _LINK_ATTRIBUTES:
                 value = link.get(name)
                 if value:
