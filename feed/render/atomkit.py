@@ -22,6 +22,7 @@ from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from feed.errors import PublishError
 from feed.render.common import clean_text, utc
 
 __all__ = [
@@ -76,7 +77,7 @@ class KpfeedEntry(FeedEntry):  # type: ignore[misc]
         elements = list(entry.iterchildren("link"))
         links = self.link() or []
         if len(elements) != len(links):
-            raise ValueError(f"feedgen wrote {len(elements)} links for {len(links)} given")
+            raise PublishError(f"feedgen wrote {len(elements)} links for {len(links)} given")
         for element, link in zip(elements, links, strict=True):
             for name in _LINK_ATTRIBUTES:
                 value = link.get(name)
@@ -158,14 +159,21 @@ def atom_document(fg: FeedGenerator, entries: Iterable[KpfeedEntry]) -> bytes:
     checks it): feedgen's entry elements carry no namespace of their own and inherit the feed's.
     """
     if len(fg.entry()) != 0:
-        raise ValueError("atom_document takes the entries itself; the feed must have none")
-    head: bytes = fg.atom_str(pretty=False, encoding="UTF-8", xml_declaration=True)
+        raise PublishError("atom_document takes the entries itself; the feed must have none")
+    try:
+        head: bytes = fg.atom_str(pretty=False, encoding="UTF-8", xml_declaration=True)
+    except ValueError as error:  # feedgen's missing fields, lxml's refused characters
+        raise PublishError(f"Atom feed {fg.id()}: {error}") from None
     if not head.endswith(_CLOSING):  # an Atom feed always has children (id, title, updated)
-        raise ValueError("unexpected feedgen output: no closing </feed>")
+        raise PublishError("unexpected feedgen output: no closing </feed>")
     out = io.BytesIO()
     out.write(head[: -len(_CLOSING)])
     tostring = etree.tostring
     for entry in entries:
-        out.write(tostring(entry.atom_entry(), encoding="UTF-8", xml_declaration=False))
+        try:
+            element = entry.atom_entry()
+        except ValueError as error:
+            raise PublishError(f"Atom entry {entry.id()}: {error}") from None
+        out.write(tostring(element, encoding="UTF-8", xml_declaration=False))
     out.write(_CLOSING + b"\n")
     return out.getvalue()  # hands over the buffer without copying it

@@ -11,6 +11,7 @@ from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from feed.errors import PublishError
 from feed.model import AnyRecord, PublishedPackage, parse_record
 from feed.render import FeedLinks, render_atom_feed
 from feed.render.atomkit import FH_NS, atom_document, make_entry, new_feed
@@ -221,3 +222,17 @@ def test_streamed_document_equals_feedgens_own_serialization(
     for entry in entries():
         whole.add_entry(entry, order="append")
     assert streamed == whole.atom_str(pretty=False, encoding="UTF-8", xml_declaration=True) + b"\n"
+
+
+def test_an_entry_lxml_refuses_is_named_in_a_publish_error(links: FeedLinks) -> None:
+    moment = datetime(2022, 5, 6, tzinfo=UTC)
+    fg = new_feed(feed_id="urn:x", title="t", updated=moment, author="a", links=[])
+    entry = make_entry(
+        entry_id="urn:uuid:00000000-0000-5000-8000-000000000009",
+        title="t",
+        updated=moment,
+        summary="s",
+        links=[{"href": "https://example.org/\x01", "rel": "alternate"}],  # not cleaned: URLs
+    )
+    with pytest.raises(PublishError, match="Atom entry urn:uuid:00000000-0000-5000-8000-0000"):
+        atom_document(fg, [entry])
