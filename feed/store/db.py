@@ -48,7 +48,8 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
 def _json_dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
+    # Sorted keys: the same text the bulk import writes, whichever path stored a body.
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _display(url: URL) -> str:

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from typing import Any, NamedTuple
 
+import orjson
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from feed.errors import ConflictError, StateError
 from feed.model import AnyRecord, content_of
 from feed.store.audit import record_audit
-from feed.store.common import (
-    content_hash,
-    records_table,
-    revisions_table,
-    utcnow,
-)
+from feed.store.bulk import bulk_insert, bulk_update
+from feed.store.common import records_table, revisions_table, utcnow
 from feed.store.db import translate_errors
 from feed.store.tables import EditorialState
 
@@ -94,13 +92,18 @@ def _plan(
     state = EditorialState.APPROVED if approve else EditorialState.DRAFT
     approval: dict[str, Any] = {"approved_by": author, "approved_at": at} if approve else {}
     for record in chunk:
-        body = content_of(record)
-        digest = content_hash(body)
+        encoded = orjson.dumps(content_of(record), option=orjson.OPT_SORT_KEYS)
+        digest = hashlib.sha256(encoded).hexdigest()
         old = existing.get(record.id)
         if old is not None and old.content_hash == digest:
             if approve and old.state in (EditorialState.DRAFT, EditorialState.IN_REVIEW):
                 batch.approvals.append(
-                    {"b_id": record.id, "approved_revision": old.revision} | approval
+                    {
+                        "id": record.id,
+                        "state": EditorialState.APPROVED.value,
+                        "approved_revision": old.revision,
+                    }
+                    | approval
                 )
             continue
         if old is not None and old.state == EditorialState.RETIRED:
@@ -125,7 +128,7 @@ def _plan(
             )
         else:
             update = {
-                "b_id": record.id,
+                "id": record.id,
                 "revision": revision,
                 "name": record.name,
                 "state": state.value,
@@ -138,7 +141,7 @@ def _plan(
             {
                 "record_id": record.id,
                 "revision": revision,
-                "body": body,
+                "body": encoded.decode(),
                 "content_hash": digest,
                 "author": author,
                 "created": at,
@@ -148,35 +151,12 @@ def _plan(
     return batch
 
 
-def _write(session: Session, batch: _Batch, *, approve: bool) -> None:
-    connection = session.connection()
-    r = records_table.c
-    if batch.new_records:
-        connection.execute(records_table.insert(), batch.new_records)
-    if batch.updates:
-        columns = ["revision", "name", "state", "modified"]
-        if approve:
-            columns += ["approved_revision", "approved_by", "approved_at"]
-        statement = (
-            records_table.update()
-            .where(r.id == sa.bindparam("b_id"))
-            .values({name: sa.bindparam(name) for name in columns})
-        )
-        connection.execute(statement, batch.updates)
-    if batch.revisions:
-        connection.execute(revisions_table.insert(), batch.revisions)
-    if batch.approvals:
-        statement = (
-            records_table.update()
-            .where(r.id == sa.bindparam("b_id"))
-            .values(
-                state=EditorialState.APPROVED.value,
-                approved_revision=sa.bindparam("approved_revision"),
-                approved_by=sa.bindparam("approved_by"),
-                approved_at=sa.bindparam("approved_at"),
-            )
-        )
-        connection.execute(statement, batch.approvals)
+def _write(session: Session, batch: _Batch) -> None:
+    # Records first: revisions reference them.
+    bulk_insert(session, records_table, batch.new_records)
+    bulk_update(session, records_table, "id", batch.updates)
+    bulk_insert(session, revisions_table, batch.revisions)
+    bulk_update(session, records_table, "id", batch.approvals)
 
 
 def import_records(
@@ -211,7 +191,7 @@ def import_records(
             batch = _plan(session, chunk, author=author, comment=comment, approve=approve, at=at)
             refused += batch.refused
             if not refused:
-                _write(session, batch, approve=approve)
+                _write(session, batch)
             added += len(batch.new_records)
             changed += len(batch.updates)
             unchanged += len(chunk) - len(batch.revisions) - len(batch.refused)
