@@ -7,8 +7,10 @@ takes a Session and never commits: the caller owns the transaction (see `transac
 from feed.store.audit import AuditEntry, list_audit, record_audit
 from feed.store.db import (
     check_ready,
+    display_url,
     engine_from_settings,
     head_revision,
+    init_store,
     make_engine,
     migrate,
     schema_revision,
@@ -64,6 +66,7 @@ __all__ = [
     "approved_records",
     "check_ready",
     "current_records",
+    "display_url",
     "engine_from_settings",
     "get_manifest",
     "get_record",
@@ -72,6 +75,7 @@ __all__ = [
     "head_revision",
     "history",
     "import_records",
+    "init_store",
     "insert_release",
     "latest_release",
     "list_audit",

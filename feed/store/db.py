@@ -31,7 +31,10 @@ __all__ = [
     "APPEND_ONLY_MARK",
     "IMMUTABLE_RELEASE_MARK",
     "check_ready",
+    "display_url",
     "engine_from_settings",
+    "head_revision",
+    "init_store",
     "make_engine",
     "migrate",
     "schema_revision",
@@ -212,11 +215,40 @@ def schema_revision(engine: Engine) -> str | None:
             return MigrationContext.configure(connection).get_current_revision()
 
 
+def init_store(url: str, data_dir: Path | None = None) -> str:
+    """Create the workspace folder and the database, and migrate it (idempotent).
+
+    Returns the schema revision the store is at.
+    """
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    try:
+        return migrate(engine)
+    finally:
+        engine.dispose()
+
+
+def display_url(target: Engine | str) -> str:
+    """A database URL (or an engine's) with any password hidden, for messages."""
+    if isinstance(target, Engine):
+        return _display(target.url)
+    try:
+        return _display(make_url(target))
+    except ArgumentError:
+        return "<invalid database URL>"
+
+
 def check_ready(engine: Engine) -> None:
     """Raise StoreUnavailableError unless the database is reachable and fully migrated."""
+    where = _display(engine.url)
+    database = engine.url.database
+    # Connecting to a missing SQLite file would create an empty one; say what is wrong instead.
+    is_file = engine.dialect.name == "sqlite" and database not in (None, "", ":memory:")
+    if is_file and not Path(str(database)).expanduser().exists():
+        raise StoreUnavailableError(f"no store at {where}; run `kpfeed init`")
     current = schema_revision(engine)
     head = head_revision()
-    where = _display(engine.url)
     if current is None:
         raise StoreUnavailableError(
             f"the database at {where} is not initialised; run `kpfeed init`"
