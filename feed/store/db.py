@@ -142,6 +142,13 @@ def translate_errors(engine_url: URL | None = None) -> Iterator[None]:
             ) from error
         if isinstance(error, IntegrityError):
             raise ConflictError(f"the store refused a conflicting change: {first_line}") from error
+        if isinstance(error, OperationalError) and "database is locked" in message:
+            # SQLite: another writer held the lock past the busy timeout, or this transaction
+            # read a snapshot that a committed change has since made stale.
+            raise ConflictError(
+                f"another change to the store{where} is in progress or happened meanwhile; "
+                "try again"
+            ) from error
         if isinstance(error, OperationalError):
             raise StoreUnavailableError(f"the database{where} failed: {first_line}") from error
         raise

@@ -28,6 +28,7 @@ from feed.store import (
     submit_for_review,
     transaction,
 )
+from feed.store.tables import RecordRow
 from feed.synthetic import synthetic_record
 
 
@@ -226,3 +227,42 @@ def test_a_failed_transaction_leaves_nothing_behind(engine: Engine) -> None:
     with transaction(engine) as session:
         assert record_ids(session) == set()
         assert list_audit(session) == []
+
+
+def test_an_edit_based_on_an_outdated_revision_is_refused(engine: Engine) -> None:
+    rid = synthetic_record(13).id
+    with transaction(engine) as session:
+        save_revision(session, synthetic_record(13), author="ana")
+
+    def slow_editor() -> None:
+        with transaction(engine) as slow:
+            based_on = get_summary(slow, rid).revision  # the slow editor opens the record
+            with transaction(engine) as fast:
+                save_revision(fast, synthetic_record(13, variant=1), author="ben")
+            save_revision(
+                slow, synthetic_record(13, variant=2), author="cy", expected_revision=based_on
+            )
+
+    with pytest.raises(ConflictError, match="meanwhile"):
+        slow_editor()
+    with transaction(engine) as session:
+        assert [(r.revision, r.author) for r in history(session, rid)] == [(1, "ana"), (2, "ben")]
+
+
+def test_two_writers_racing_for_the_same_revision_number_cannot_both_win(engine: Engine) -> None:
+    rid = synthetic_record(14).id
+    with transaction(engine) as session:
+        save_revision(session, synthetic_record(14), author="ana")
+
+    def stale_writer() -> None:
+        with transaction(engine) as slow:
+            stale = slow.get(RecordRow, rid)  # held: this session keeps believing revision 1
+            assert stale is not None
+            with transaction(engine) as fast:
+                save_revision(fast, synthetic_record(14, variant=1), author="ben")
+            save_revision(slow, synthetic_record(14, variant=2), author="cy")
+
+    with pytest.raises(ConflictError):
+        stale_writer()
+    with transaction(engine) as session:
+        assert [(r.revision, r.author) for r in history(session, rid)] == [(1, "ana"), (2, "ben")]
