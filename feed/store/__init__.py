@@ -18,18 +18,16 @@ from feed.store.db import (
 )
 from feed.store.importing import ImportResult, import_records
 from feed.store.meta import get_manifest, set_manifest
+from feed.store.notes import Note, add_note, list_notes
 from feed.store.records import (
-    Note,
     RecordSummary,
     RevisionInfo,
-    add_note,
     approve_record,
     approved_records,
     current_records,
     get_record,
     get_summary,
     history,
-    list_notes,
     list_records,
     record_ids,
     reject_record,

@@ -12,20 +12,18 @@ from feed.errors import ConflictError, FourEyesError, NotFoundError, StateError
 from feed.model import AnyRecord, content_of
 from feed.store.audit import record_audit
 from feed.store.common import build_record, content_hash, flush, utcnow
-from feed.store.tables import EditorialState, NoteKind, RecordNoteRow, RecordRow, RevisionRow
+from feed.store.notes import append_note
+from feed.store.tables import EditorialState, NoteKind, RecordRow, RevisionRow
 
 __all__ = [
-    "Note",
     "RecordSummary",
     "RevisionInfo",
-    "add_note",
     "approve_record",
     "approved_records",
     "current_records",
     "get_record",
     "get_summary",
     "history",
-    "list_notes",
     "list_records",
     "record_ids",
     "reject_record",
@@ -61,19 +59,6 @@ class RevisionInfo:
     created: datetime
     comment: str
     content_hash: str
-
-
-@dataclass(frozen=True)
-class Note:
-    """An editorial-only note or reviewer comment; never reaches a published artifact."""
-
-    id: int
-    record_id: str
-    revision: int | None
-    kind: NoteKind
-    author: str
-    created: datetime
-    text: str
 
 
 def _summary(row: RecordRow) -> RecordSummary:
@@ -267,7 +252,9 @@ def approve_record(
     row.approved_by = approver
     row.approved_at = at
     if comment:
-        _add_note(session, row, author=approver, text=comment, kind=NoteKind.REVIEW_COMMENT, at=at)
+        append_note(
+            session, row, author=approver, text=comment, kind=NoteKind.REVIEW_COMMENT, at=at
+        )
     _set_state(session, row, EditorialState.APPROVED, actor=approver, action="record.approve")
     return row.revision
 
@@ -277,7 +264,7 @@ def reject_record(session: Session, record_id: str, *, reviewer: str, comment: s
     row = _row(session, record_id)
     if row.state != EditorialState.IN_REVIEW:
         raise StateError(f"{record_id} is {row.state}; only a record in review can be rejected")
-    _add_note(session, row, author=reviewer, text=comment, kind=NoteKind.REVIEW_COMMENT)
+    append_note(session, row, author=reviewer, text=comment, kind=NoteKind.REVIEW_COMMENT)
     _set_state(session, row, EditorialState.DRAFT, actor=reviewer, action="record.reject")
 
 
@@ -347,60 +334,3 @@ def retired_ids(session: Session) -> set[str]:
 def record_ids(session: Session) -> set[str]:
     """Every id in the store, retired ones included (ids are never reused)."""
     return set(session.exec(select(RecordRow.id)))
-
-
-def add_note(
-    session: Session,
-    record_id: str,
-    *,
-    author: str,
-    text: str,
-    kind: NoteKind = NoteKind.INTERNAL_NOTE,
-) -> int:
-    """Attach an editorial-only note to a record's current revision; returns the note id."""
-    return _add_note(session, _row(session, record_id), author=author, text=text, kind=kind)
-
-
-def _add_note(
-    session: Session,
-    row: RecordRow,
-    *,
-    author: str,
-    text: str,
-    kind: NoteKind,
-    at: datetime | None = None,
-) -> int:
-    note = RecordNoteRow(
-        record_id=row.id,
-        revision=row.revision,
-        kind=kind.value,
-        author=author,
-        created=at or utcnow(),
-        text=text,
-    )
-    session.add(note)
-    flush(session)
-    assert note.id is not None  # assigned by the flush
-    return note.id
-
-
-def list_notes(session: Session, record_id: str) -> list[Note]:
-    """A record's editorial notes and reviewer comments, oldest first."""
-    _row(session, record_id)
-    query = (
-        select(RecordNoteRow)
-        .where(RecordNoteRow.record_id == record_id)
-        .order_by(col(RecordNoteRow.id))
-    )
-    return [
-        Note(
-            id=note.id or 0,
-            record_id=note.record_id,
-            revision=note.revision,
-            kind=NoteKind(note.kind),
-            author=note.author,
-            created=note.created,
-            text=note.text,
-        )
-        for note in session.exec(query)
-    ]
