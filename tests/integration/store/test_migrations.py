@@ -64,9 +64,21 @@ def test_a_store_without_tables_says_to_run_init(sqlite_url: str) -> None:
 
 def test_an_unreachable_database_is_a_clear_error() -> None:
     # Port 9 (discard) on localhost: nothing listens, the connection is refused at once.
-    engine = make_engine("postgresql://kpfeed@127.0.0.1:9/none?connect_timeout=2")
-    with pytest.raises(StoreUnavailableError, match=r"cannot reach the database at postgresql"):
+    engine = make_engine("postgresql://kpfeed:secret@127.0.0.1:9/none?connect_timeout=2")
+    with pytest.raises(
+        StoreUnavailableError, match=r"cannot reach the database at postgresql"
+    ) as e:
         migrate(engine)
+    assert "secret" not in str(e.value)
+    with pytest.raises(StoreUnavailableError, match="cannot reach"), transaction(engine):
+        pass
+
+
+def test_checking_a_missing_sqlite_store_does_not_create_it(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'kpfeed.db'}")
+    with pytest.raises(StoreUnavailableError, match="no store at"):
+        check_ready(engine)
+    assert not (tmp_path / "kpfeed.db").exists()
 
 
 def test_a_sqlite_file_gets_its_folder_created(tmp_path: Path) -> None:
