@@ -11,7 +11,7 @@ from feed.errors import NotFoundError
 from feed.store.common import flush, utcnow
 from feed.store.tables import NoteKind, RecordNoteRow, RecordRow
 
-__all__ = ["Note", "add_note", "append_note", "list_notes"]
+__all__ = ["Note", "add_note", "list_notes"]
 
 
 @dataclass(frozen=True)
