@@ -57,6 +57,11 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000/feed/",
         description="Public URL of the published directory; links in feeds point under it.",
     )
+    api_base_url: str = Field(
+        default="http://127.0.0.1:8000/api/v1/",
+        description="Public URL of the read API (ends with `/`); feed entries link each record to "
+        "`<api_base_url>records/<id>?release=<version>`.",
+    )
     releases_page_size: int = Field(
         default=20,
         ge=1,
