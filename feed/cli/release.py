@@ -5,25 +5,19 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from feed.cli.app import main
 from feed.config import Settings, get_settings
-from feed.demo import DemoWorkspace, build_demo
-from feed.model import Change
-from feed.releasing import (
-    PublicationReport,
-    PublishOptions,
-    approve_release,
-    create_release,
-    publish_release,
-    refresh_publication,
-    release_changes,
-)
-from feed.sign.keys import Keyring, keyring_is_encrypted, load_keyring
-from feed.store import StoredRelease, engine_from_settings, get_release, list_releases, transaction
+
+if TYPE_CHECKING:  # the library is imported inside each command: `kpfeed --help` stays quick
+    from feed.demo import DemoWorkspace
+    from feed.model import Change
+    from feed.releasing import PublicationReport
+    from feed.sign.keys import Keyring
+    from feed.store import StoredRelease
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 user_option = click.option(
@@ -61,6 +55,8 @@ def _counts_line(stored: StoredRelease) -> str:
 
 
 def _keyring(settings: Settings) -> Keyring:
+    from feed.sign.keys import keyring_is_encrypted, load_keyring
+
     passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
     if passphrase is None and keyring_is_encrypted(settings.key_dir):
         passphrase = click.prompt("Key passphrase", hide_input=True, err=True)
@@ -79,6 +75,9 @@ def release() -> None:
 @json_option
 def create_command(version: str, notes: str, user: str, as_json: bool) -> None:
     """Freeze the approved records as draft release VERSION (YYYY.N)."""
+    from feed.releasing import create_release
+    from feed.store import engine_from_settings, transaction
+
     with transaction(engine_from_settings()) as session:
         created = create_release(session, version, notes=notes, created_by=user, now=_now())
     stored = created.release
@@ -98,6 +97,9 @@ def create_command(version: str, notes: str, user: str, as_json: bool) -> None:
 @json_option
 def approve_command(version: str, user: str, as_json: bool) -> None:
     """Approve draft release VERSION (four eyes: not by its creator)."""
+    from feed.releasing import approve_release
+    from feed.store import engine_from_settings, transaction
+
     with transaction(engine_from_settings()) as session:
         stored = approve_release(session, version, approver=user, now=_now())
     if as_json:
@@ -111,6 +113,8 @@ def approve_command(version: str, user: str, as_json: bool) -> None:
 @json_option
 def list_command(as_json: bool) -> None:
     """Every release, oldest first."""
+    from feed.store import engine_from_settings, list_releases, transaction
+
     with transaction(engine_from_settings()) as session:
         releases = list_releases(session)
     if as_json:
@@ -135,6 +139,9 @@ def _change_doc(change: Change) -> dict[str, Any]:
 @json_option
 def show_command(version: str, as_json: bool) -> None:
     """One release: state, who created and approved it, notes and its changes."""
+    from feed.releasing import release_changes
+    from feed.store import engine_from_settings, get_release, transaction
+
     with transaction(engine_from_settings()) as session:
         stored = get_release(session, version)
         changes = release_changes(session, version)
@@ -200,6 +207,9 @@ out_option = click.option(
 @json_option
 def publish_command(version: str, out_dir: Path | None, as_json: bool) -> None:
     """Render, validate, sign and atomically publish approved release VERSION."""
+    from feed.releasing import PublishOptions, publish_release
+    from feed.store import engine_from_settings
+
     settings = get_settings()
     report = publish_release(
         engine_from_settings(),
@@ -221,6 +231,8 @@ def refresh_command(out_dir: Path | None, as_json: bool) -> None:
     Run it more often than the timestamp expires (KPFEED_TUF_TIMESTAMP_DAYS, 1 day by
     default), e.g. from a systemd timer or cron every 6 hours.
     """
+    from feed.releasing import PublishOptions, refresh_publication
+
     settings = get_settings()
     report = refresh_publication(
         out_dir or settings.public_dir,
@@ -267,6 +279,8 @@ def demo_command(root: Path, serve: bool) -> None:
     Running it again on the same folder reuses the workspace; a folder holding anything else
     is refused.
     """
+    from feed.demo import build_demo
+
     workspace = build_demo(root, settings=get_settings(), now=_now(), progress=click.echo)
     _print_demo(workspace)
     if serve:

@@ -15,9 +15,18 @@ import yaml
 from feed.demo import scripted_changes, shorter_version
 from feed.model import dump_record
 from feed.publish import published_paths
-from feed.store import import_records, make_engine, set_manifest, transaction
+from feed.sign import init_keys
+from feed.store import (
+    import_records,
+    make_engine,
+    migrate,
+    retire_record,
+    set_manifest,
+    transaction,
+)
 from feed.validate import load_and_validate
 from tests.conftest import SAMPLE
+from tests.integration.release.common import NOW
 
 pytestmark = pytest.mark.slow
 
@@ -75,7 +84,6 @@ def test_two_releases_from_the_command_line(tmp_path: Path, sqlite_url: str) -> 
         "KPFEED_DATA_DIR": str(tmp_path / "var"),
         "KPFEED_KEY_DIR": str(tmp_path / "keys"),
         "KPFEED_KEY_PASSPHRASE": "cli test passphrase",
-        "KPFEED_KEY_SCRYPT_LOG_N": "10",
         "KPFEED_PUBLIC_DIR": str(tmp_path / "unused"),
     }
     out = tmp_path / "public"
@@ -89,8 +97,9 @@ def test_two_releases_from_the_command_line(tmp_path: Path, sqlite_url: str) -> 
     body = {k: v for k, v in dump_record(shorter).items() if k not in ("uuid", "revision")}
     _record_file(first, changed.id).write_text(yaml.safe_dump(body, allow_unicode=True))
 
-    _kpfeed(env, "init")
-    _kpfeed(env, "keys", "init")
+    # Setting up the store and keys is other commands' business: done through the library.
+    migrate(make_engine(sqlite_url))
+    init_keys(tmp_path / "keys", passphrase="cli test passphrase", now=NOW, scrypt_log_n=10)
     _import(sqlite_url, first)
     _kpfeed(env, "release", "create", "2022.1", "--notes", "First release.", "--as", "alice")
     refused = _kpfeed(env, "release", "approve", "2022.1", "--as", "alice", ok=False)
@@ -104,7 +113,8 @@ def test_two_releases_from_the_command_line(tmp_path: Path, sqlite_url: str) -> 
     old = {p: f.read_bytes() for p, f in published_paths(out).items() if p.startswith("releases/")}
 
     _import(sqlite_url, SAMPLE)
-    _kpfeed(env, "records", "retire", retired.id, "--as", "alice", "--comment", "test")
+    with transaction(make_engine(sqlite_url)) as session:
+        retire_record(session, retired.id, actor="alice", comment="test")
     _kpfeed(env, "release", "create", "2022.2", "--notes", "Second release.", "--as", "carol")
     _kpfeed(env, "release", "approve", "2022.2", "--as", "bob")
     published = _kpfeed(env, "publish", "2022.2", "--out", str(out), "--json")
