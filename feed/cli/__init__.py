@@ -3,7 +3,7 @@
 # Each area registers its commands on `main` when imported; keep one import per line.
 import feed.cli.catalogue  # validate, schemas
 import feed.cli.keys
-import feed.cli.store  # noqa: F401  (init, records)
+import feed.cli.store  # noqa: F401  (init, import, export-source, records)
 from feed.cli.app import main
 
 __all__ = ["main"]
