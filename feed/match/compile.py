@@ -1,0 +1,324 @@
+"""Compile a catalogue's indicators into search automata and a file-hash index."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+import orjson
+from pydantic import ValidationError
+
+from feed.errors import IntegrityError, Problem, SourceFormatError, ValidationFailed
+from feed.match.chars import joins_words
+from feed.match.normalize import (
+    LEET_TABLE,
+    SEARCH_PROFILE,
+    comparable,
+    search_form,
+    source_index,
+)
+from feed.match.results import IndicatorKind
+from feed.model import (
+    AnyRecord,
+    Guidance,
+    Manifesto,
+    NormalizationProfile,
+    PublishedPackage,
+    ReleaseInfo,
+    records_digest,
+)
+from feed.model.vocab import PatternKind
+
+__all__ = [
+    "MIRROR_PACKAGE",
+    "Catalogue",
+    "FileIndicator",
+    "RecordRef",
+    "TextIndicator",
+    "compile_records",
+    "extend_over_marks",
+    "load_package",
+    "mirror_package",
+]
+
+#: Where a consumer mirror keeps the verified current package: `<mirror>/package.json`.
+#: The client writes it there after verification; this is the one place the matcher assumes it.
+MIRROR_PACKAGE = "package.json"
+
+#: Numeric codes ignore separators and fold everything else, which is the search profile itself.
+NUMERIC_PROFILE = SEARCH_PROFILE
+#: Evasions are literal disguised forms: folded, but with their separators as written.
+EVASION_PROFILE = NormalizationProfile()
+
+_VARIATION_SELECTORS = frozenset(map(chr, range(0xFE00, 0xFE10)))
+_SKIN_TONES = frozenset(map(chr, range(0x1F3FB, 0x1F400)))
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRef:
+    """What a match reports about its record."""
+
+    id: str
+    type: str
+    name: str
+    guidance: Guidance
+
+
+@dataclass(frozen=True, slots=True)
+class TextIndicator:
+    """One text indicator, compiled: how to confirm a candidate and what to report."""
+
+    record: RecordRef
+    pattern: str
+    indicator: IndicatorKind
+    pattern_kind: PatternKind | None
+    note: str | None
+    profile: NormalizationProfile
+    #: `comparable()` form a candidate must have, or None when the search form decides alone.
+    expected: str | None
+    check_left: bool
+    check_right: bool
+    numeric: bool
+    leet: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FileIndicator:
+    """One known file hash of a record."""
+
+    record: RecordRef
+    algorithm: str
+    digest: str
+    variant: str | None
+
+
+@dataclass
+class Catalogue:
+    """Everything the matcher needs, compiled once from the records."""
+
+    search: Any  # ahocorasick.Automaton over the search form, or None without text indicators
+    leet: Any  # ahocorasick.Automaton over the leet form, or None without leetspeak patterns
+    files: dict[tuple[str, str], list[FileIndicator]]
+    records: int
+    text_indicators: int
+    skipped: list[Problem] = field(default_factory=list)
+    release: ReleaseInfo | None = None
+
+    @property
+    def algorithms(self) -> frozenset[str]:
+        """Hash algorithms some record uses (files are hashed with these only)."""
+        return frozenset(algorithm for algorithm, _ in self.files)
+
+
+def extend_over_marks(text: str, end: int) -> int:
+    """Move `end` past combining marks, variation selectors and skin tones that belong to the
+    character before it, so a span never splits a letter from its accent."""
+    while end < len(text) and (
+        unicodedata.category(text[end])[0] == "M"
+        or text[end] in _VARIATION_SELECTORS
+        or text[end] in _SKIN_TONES
+    ):
+        end += 1
+    return end
+
+
+def _compile_text(
+    record: RecordRef,
+    value: str,
+    *,
+    indicator: IndicatorKind,
+    pattern_kind: PatternKind | None,
+    note: str | None,
+    profile: NormalizationProfile,
+    word_boundaries: bool,
+) -> tuple[str, TextIndicator] | None:
+    index = source_index(value)
+    if not index:
+        return None
+    # Leading and trailing separators can never be part of a span (spans start and end on a
+    # character that survives the search form), so they are not part of what must match.
+    core = value[index[0] : extend_over_marks(value, index[-1] + 1)]
+    key = search_form(core)
+    # Leetspeak only for alphabetic patterns: a pattern with digits keeps its digits.
+    leet = profile.leetspeak and not any(c.isdigit() for c in key) and any(map(str.isalpha, key))
+    if profile.leetspeak and not leet:
+        profile = profile.model_copy(update={"leetspeak": False})
+    if leet:
+        key = key.translate(LEET_TABLE)
+    decides_alone = profile.model_copy(update={"leetspeak": False}) == SEARCH_PROFILE
+    compiled = TextIndicator(
+        record=record,
+        pattern=value,
+        indicator=indicator,
+        pattern_kind=pattern_kind,
+        note=note,
+        profile=profile,
+        expected=None if decides_alone else comparable(core, profile),
+        check_left=word_boundaries and joins_words(key[0], leet=leet),
+        check_right=word_boundaries and joins_words(key[-1], leet=leet),
+        numeric=key.isdigit() and key.isascii(),
+        leet=leet,
+    )
+    return key, compiled
+
+
+def _text_indicators(record: AnyRecord, ref: RecordRef) -> Iterable[tuple[str, dict[str, Any]]]:
+    """(JSON pointer, arguments of `_compile_text`) for each text indicator of a record."""
+    indicators = record.indicators
+    for i, tp in enumerate(indicators.text_patterns):
+        yield (
+            f"/indicators/text_patterns/{i}/value",
+            dict(
+                value=tp.value,
+                indicator=IndicatorKind.TEXT_PATTERN,
+                pattern_kind=tp.kind,
+                note=None,
+                profile=tp.normalization,
+                word_boundaries=tp.word_boundaries,
+            ),
+        )
+    for i, code in enumerate(indicators.numeric_codes):
+        shown = f"{code.display}: " if code.display else ""
+        yield (
+            f"/indicators/numeric_codes/{i}/value",
+            dict(
+                value=code.value,
+                indicator=IndicatorKind.NUMERIC_CODE,
+                pattern_kind=PatternKind.NUMERIC_CODE,
+                note=f"{shown}{code.meaning}",
+                profile=NUMERIC_PROFILE,
+                word_boundaries=True,
+            ),
+        )
+    for i, evasion in enumerate(indicators.evasions):
+        of = f" of {evasion.of}" if evasion.of else ""
+        yield (
+            f"/indicators/evasions/{i}/value",
+            dict(
+                value=evasion.value,
+                indicator=IndicatorKind.EVASION,
+                pattern_kind=None,
+                note=f"{evasion.technique.value} evasion{of}",
+                profile=EVASION_PROFILE,
+                word_boundaries=True,
+            ),
+        )
+
+
+def _file_indicators(record: AnyRecord, ref: RecordRef) -> Iterable[FileIndicator]:
+    for h in record.indicators.file_hashes:
+        yield FileIndicator(ref, h.algorithm.value, h.value, h.description)
+    if isinstance(record, Manifesto):
+        for variant in record.file_variants:
+            label = " ".join(
+                part for part in (variant.format, variant.language, variant.description) if part
+            )
+            for h in variant.hashes:
+                yield FileIndicator(ref, h.algorithm.value, h.value, label)
+
+
+def _automaton(keys: dict[str, list[TextIndicator]]) -> Any:
+    if not keys:
+        return None
+    automaton = ahocorasick.Automaton()
+    for key, compiled in keys.items():
+        automaton.add_word(key, (len(key), tuple(compiled)))
+    automaton.make_automaton()
+    return automaton
+
+
+def compile_records(
+    records: Iterable[AnyRecord], *, release: ReleaseInfo | None = None
+) -> Catalogue:
+    """Compile the indicators of every live record (retired records are tombstones: skipped).
+
+    An indicator that normalizes to nothing (only separators or invisible characters) can
+    never match; it is left out and reported in `Catalogue.skipped`, located.
+    """
+    search: dict[str, list[TextIndicator]] = defaultdict(list)
+    leet: dict[str, list[TextIndicator]] = defaultdict(list)
+    files: dict[tuple[str, str], list[FileIndicator]] = defaultdict(list)
+    skipped: list[Problem] = []
+    count = texts = 0
+    for record in records:
+        if record.retired_in is not None:
+            continue
+        count += 1
+        ref = RecordRef(record.id, record.type, record.name, record.guidance)
+        for pointer, args in _text_indicators(record, ref):
+            compiled = _compile_text(ref, **args)
+            if compiled is None:
+                skipped.append(
+                    Problem(
+                        None,
+                        record.id,
+                        pointer,
+                        "normalizes to nothing (only separators or invisible characters), "
+                        "so it can never match; left out",
+                    )
+                )
+                continue
+            key, indicator = compiled
+            (leet if indicator.leet else search)[key].append(indicator)
+            texts += 1
+        for file_indicator in _file_indicators(record, ref):
+            files[(file_indicator.algorithm, file_indicator.digest)].append(file_indicator)
+    return Catalogue(
+        search=_automaton(search),
+        leet=_automaton(leet),
+        files=dict(files),
+        records=count,
+        text_indicators=texts,
+        skipped=skipped,
+        release=release,
+    )
+
+
+def mirror_package(mirror: Path) -> Path:
+    """The verified current package inside a consumer mirror directory."""
+    return mirror / MIRROR_PACKAGE
+
+
+def _problems(error: ValidationError, file: str, data: Any) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        loc = list(item["loc"])
+        record_id = None
+        if len(loc) >= 2 and loc[0] == "records" and isinstance(loc[1], int):
+            raw = data["records"][loc[1]] if isinstance(data, dict) else None
+            if isinstance(raw, dict):
+                record_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+                # pydantic puts the discriminator value in the location; it is not a field
+                if len(loc) >= 3 and loc[2] == raw.get("type"):
+                    del loc[2]
+        pointer = "/" + "/".join(str(part) for part in loc)
+        problems.append(Problem(file, record_id, pointer, item["msg"]))
+    return problems
+
+
+def load_package(path: Path) -> PublishedPackage:
+    """Read and check a published `package.json` (schema, then its records digest)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise SourceFormatError(str(path), f"cannot read the package: {error.strerror}") from None
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise SourceFormatError(str(path), f"not valid JSON: {error}") from None
+    try:
+        package = PublishedPackage.model_validate(data)
+    except ValidationError as error:
+        raise ValidationFailed(_problems(error, str(path), data)) from None
+    digest = records_digest(package.records)
+    if digest != package.records_digest:
+        raise IntegrityError(
+            f"{path}: records digest {digest} differs from the package's "
+            f"{package.records_digest}; the file was changed after it was published"
+        )
+    return package

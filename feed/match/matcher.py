@@ -1,0 +1,209 @@
+"""The matcher: compile once, then match texts, streams and files against the catalogue."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TextIO
+
+from feed.errors import Problem
+from feed.match.compile import Catalogue, compile_records, load_package, mirror_package
+from feed.match.files import iter_files, match_file
+from feed.match.results import (
+    FileReport,
+    IndicatorKind,
+    RecordMatches,
+    TextMatch,
+    action_for,
+    least_cautious,
+)
+from feed.match.search import Hit, Segment, search_batch, split_document
+from feed.model import AnyRecord, ReleaseInfo
+
+__all__ = ["BATCH_CHARS", "Matcher"]
+
+#: Characters searched per batch: large enough that per-call overhead vanishes, small enough to
+#: stay in cache and bound memory.
+BATCH_CHARS = 1 << 18
+#: Characters read at a time from a stream.
+READ_CHARS = 1 << 20
+
+# When two indicators of one record match the same span, report the most specific one.
+_PRIORITY = {IndicatorKind.TEXT_PATTERN: 0, IndicatorKind.NUMERIC_CODE: 1, IndicatorKind.EVASION: 2}
+
+
+def _last_break(text: str) -> int:
+    """End of the last whole line (or word) of `text`; the rest waits for the next read."""
+    for mark in ("\n", " ", "\t"):
+        at = text.rfind(mark)
+        if at != -1:
+            return at + 1
+    # No break at all in a whole read: cut here rather than hold an unbounded token.
+    return len(text)
+
+
+def _select(hits: list[Hit]) -> list[Hit]:
+    """Hits in text order, one per record and span; a number inside a longer matched number
+    (`88` in `14 88` when `1488` matched too) is part of that number, not a match of its own."""
+    hits.sort(key=lambda h: (h.start, -h.end, _PRIORITY[h.indicator.indicator]))
+    numbers = [(h.start, h.end) for h in hits if h.indicator.numeric]
+    seen: set[tuple[str, int, int]] = set()
+    kept = []
+    for hit in hits:
+        key = (hit.indicator.record.id, hit.start, hit.end)
+        if key in seen:
+            continue
+        if hit.indicator.numeric and any(
+            s <= hit.start and hit.end <= e and (s, e) != (hit.start, hit.end) for s, e in numbers
+        ):
+            continue
+        seen.add(key)
+        kept.append(hit)
+    return kept
+
+
+def group_hits(hits: list[Hit]) -> list[RecordMatches]:
+    """Hits of one document grouped per record, records in order of their first match."""
+    groups: dict[str, list[TextMatch]] = {}
+    refs = {}
+    for hit in _select(hits):
+        ind = hit.indicator
+        ambiguity = ind.record.guidance.ambiguity
+        refs[ind.record.id] = ind.record
+        groups.setdefault(ind.record.id, []).append(
+            TextMatch(
+                record_id=ind.record.id,
+                start=hit.start,
+                end=hit.end,
+                text=hit.text,
+                pattern=ind.pattern,
+                indicator=ind.indicator,
+                pattern_kind=ind.pattern_kind,
+                note=ind.note,
+                ambiguity=ambiguity,
+                collision=hit.collision,
+                action=action_for(ambiguity, hit.collision),
+            )
+        )
+    return [
+        RecordMatches(
+            record_id=record_id,
+            record_type=refs[record_id].type,
+            name=refs[record_id].name,
+            ambiguity=refs[record_id].guidance.ambiguity,
+            action=least_cautious([m.action for m in matches]),
+            guidance=refs[record_id].guidance,
+            matches=matches,
+        )
+        for record_id, matches in groups.items()
+    ]
+
+
+class Matcher:
+    """Find a catalogue's indicators in text and files.
+
+    Build it once (`from_records`, `from_package`, `from_mirror`; building 100k patterns takes
+    about a second) and reuse it: matching is thread-safe reading of immutable automata.
+    """
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+
+    @classmethod
+    def from_records(
+        cls, records: Iterable[AnyRecord], *, release: ReleaseInfo | None = None
+    ) -> Matcher:
+        """Compile the indicators of records (retired records are left out)."""
+        return cls(compile_records(records, release=release))
+
+    @classmethod
+    def from_package(cls, path: Path) -> Matcher:
+        """Compile a published `package.json` after checking its schema and records digest."""
+        package = load_package(path)
+        return cls.from_records(package.records, release=package.release)
+
+    @classmethod
+    def from_mirror(cls, mirror: Path) -> Matcher:
+        """Compile the verified current package of a consumer mirror directory."""
+        return cls.from_package(mirror_package(mirror))
+
+    @property
+    def release(self) -> ReleaseInfo | None:
+        """The release the records come from, when compiled from a package."""
+        return self.catalogue.release
+
+    @property
+    def skipped(self) -> list[Problem]:
+        """Indicators left out because they can never match, located."""
+        return self.catalogue.skipped
+
+    def match(self, text: str) -> list[RecordMatches]:
+        """Matches in one text, grouped per record."""
+        return next(self.match_many([text]))
+
+    def match_many(self, texts: Iterable[str]) -> Iterator[list[RecordMatches]]:
+        """Matches in each text, in order (one list per text, empty when nothing matched).
+
+        Texts are searched in batches, so this is much faster than calling `match` per text.
+        """
+        hits: dict[int, list[Hit]] = defaultdict(list)
+        batch: list[Segment] = []
+        size = 0
+        done = 0
+        count = 0
+        for doc, text in enumerate(texts):
+            count = doc + 1
+            for segment in split_document(doc, text):
+                batch.append(segment)
+                size += len(segment.text)
+                if size >= BATCH_CHARS:
+                    for hit in search_batch(self.catalogue, batch):
+                        hits[hit.doc].append(hit)
+                    # The last document of the batch may continue in the next one.
+                    last = batch[-1].doc
+                    batch, size = [], 0
+                    while done < last:
+                        yield group_hits(hits.pop(done, []))
+                        done += 1
+        for hit in search_batch(self.catalogue, batch):
+            hits[hit.doc].append(hit)
+        while done < count:
+            yield group_hits(hits.pop(done, []))
+            done += 1
+
+    def scan(self, stream: TextIO) -> list[RecordMatches]:
+        """Matches in one long text read from a stream, with memory bounded by the batch size.
+
+        Offsets count code points from the start of the stream.
+        """
+        hits: list[Hit] = []
+        batch: list[Segment] = []
+        size = 0
+        offset = 0
+        carry = ""
+        while True:
+            chunk = stream.read(READ_CHARS)
+            text = carry + chunk
+            cut = _last_break(text) if chunk else len(text)
+            whole, carry = text[:cut], text[cut:]
+            for segment in split_document(0, whole, offset):
+                batch.append(segment)
+                size += len(segment.text)
+                if size >= BATCH_CHARS:
+                    hits.extend(search_batch(self.catalogue, batch))
+                    batch, size = [], 0
+            offset += len(whole)
+            if not chunk:
+                break
+        hits.extend(search_batch(self.catalogue, batch))
+        return group_hits(hits)
+
+    def match_file(self, path: Path) -> FileReport:
+        """Hash one file and report the records whose known files it is."""
+        return match_file(self.catalogue, path)
+
+    def match_files(self, paths: Iterable[Path]) -> Iterator[FileReport]:
+        """Hash files (directories are walked) and report matches, file by file."""
+        for path in iter_files(paths):
+            yield match_file(self.catalogue, path)
