@@ -18,9 +18,11 @@ from feed.match.chars import joins_words
 from feed.match.normalize import (
     LEET_TABLE,
     SEARCH_PROFILE,
+    Table,
     comparable,
     search_form,
     source_index,
+    translation_table,
 )
 from feed.match.results import IndicatorKind
 from feed.model import (
@@ -75,10 +77,15 @@ class TextIndicator:
 
     record: RecordRef
     pattern: str
+    #: The pattern without leading and trailing separators: what a span must match.
+    core: str
     indicator: IndicatorKind
     pattern_kind: PatternKind | None
     note: str | None
     profile: NormalizationProfile
+    #: The profile's translate table, and whether runs of spaces collapse (separators count).
+    table: Table
+    collapse: bool
     #: `comparable()` form a candidate must have, or None when the search form decides alone.
     expected: str | None
     check_left: bool
@@ -154,10 +161,13 @@ def _compile_text(
     compiled = TextIndicator(
         record=record,
         pattern=value,
+        core=core,
         indicator=indicator,
         pattern_kind=pattern_kind,
         note=note,
         profile=profile,
+        table=translation_table(profile),
+        collapse=not profile.ignore_separators,
         expected=None if decides_alone else comparable(core, profile),
         check_left=word_boundaries and joins_words(key[0], leet=leet),
         check_right=word_boundaries and joins_words(key[-1], leet=leet),
@@ -264,7 +274,12 @@ def compile_records(
                 )
                 continue
             key, indicator = compiled
-            (leet if indicator.leet else search)[key].append(indicator)
+            # Every pattern is in the main automaton under its plain search key, so undisguised
+            # and spaced-out forms are found in the one pass over all text; leetspeak patterns
+            # are also in the leet automaton, which only runs where leetspeak can hide.
+            search[search_form(indicator.core)].append(indicator)
+            if indicator.leet:
+                leet[key].append(indicator)
             texts += 1
         for file_indicator in _file_indicators(record, ref):
             files[(file_indicator.algorithm, file_indicator.digest)].append(file_indicator)

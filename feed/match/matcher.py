@@ -18,7 +18,7 @@ from feed.match.results import (
     action_for,
     least_cautious,
 )
-from feed.match.search import Hit, Segment, search_batch, split_document
+from feed.match.search import MAX_SEGMENT, SEPARATOR, Hit, search_batch, split_document
 from feed.model import AnyRecord, ReleaseInfo
 
 __all__ = ["BATCH_CHARS", "Matcher"]
@@ -65,6 +65,8 @@ def _select(hits: list[Hit]) -> list[Hit]:
 
 def group_hits(hits: list[Hit]) -> list[RecordMatches]:
     """Hits of one document grouped per record, records in order of their first match."""
+    if not hits:
+        return []
     groups: dict[str, list[TextMatch]] = {}
     refs = {}
     for hit in _select(hits):
@@ -98,6 +100,43 @@ def group_hits(hits: list[Hit]) -> list[RecordMatches]:
         )
         for record_id, matches in groups.items()
     ]
+
+
+class _Batch:
+    """Texts waiting to be searched together, and the hits found so far per document."""
+
+    __slots__ = ("catalogue", "docs", "hits", "offsets", "size", "texts")
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.texts: list[str] = []
+        self.docs: list[int] = []
+        self.offsets: list[int] = []
+        self.size = 0
+        self.hits: dict[int, list[Hit]] = defaultdict(list)
+
+    def add(self, doc: int, text: str, offset: int = 0) -> bool:
+        """Queue (part of) a document; True when the batch is full."""
+        if len(text) <= MAX_SEGMENT and SEPARATOR not in text:
+            self.texts.append(text)
+            self.docs.append(doc)
+            self.offsets.append(offset)
+        else:
+            for start, piece in split_document(text):
+                self.texts.append(piece)
+                self.docs.append(doc)
+                self.offsets.append(offset + start)
+        self.size += len(text)
+        return self.size >= BATCH_CHARS
+
+    def flush(self) -> int:
+        """Search the queued texts; returns the last document seen (-1 if none)."""
+        last = self.docs[-1] if self.docs else -1
+        for hit in search_batch(self.catalogue, self.texts):
+            doc = self.docs[hit.text_no]
+            self.hits[doc].append(hit.placed(doc, self.offsets[hit.text_no]))
+        self.texts, self.docs, self.offsets, self.size = [], [], [], 0
+        return last
 
 
 class Matcher:
@@ -147,29 +186,22 @@ class Matcher:
 
         Texts are searched in batches, so this is much faster than calling `match` per text.
         """
-        hits: dict[int, list[Hit]] = defaultdict(list)
-        batch: list[Segment] = []
-        size = 0
+        batch = _Batch(self.catalogue)
+        hits = batch.hits
         done = 0
-        count = 0
+        doc = -1
         for doc, text in enumerate(texts):
-            count = doc + 1
-            for segment in split_document(doc, text):
-                batch.append(segment)
-                size += len(segment.text)
-                if size >= BATCH_CHARS:
-                    for hit in search_batch(self.catalogue, batch):
-                        hits[hit.doc].append(hit)
-                    # The last document of the batch may continue in the next one.
-                    last = batch[-1].doc
-                    batch, size = [], 0
-                    while done < last:
-                        yield group_hits(hits.pop(done, []))
-                        done += 1
-        for hit in search_batch(self.catalogue, batch):
-            hits[hit.doc].append(hit)
-        while done < count:
-            yield group_hits(hits.pop(done, []))
+            if batch.add(doc, text):
+                # The last document of a batch may continue in the next one.
+                last = batch.flush()
+                while done < last:
+                    found = hits.pop(done, None)
+                    yield group_hits(found) if found else []
+                    done += 1
+        batch.flush()
+        while done <= doc:
+            found = hits.pop(done, None)
+            yield group_hits(found) if found else []
             done += 1
 
     def scan(self, stream: TextIO) -> list[RecordMatches]:
@@ -177,9 +209,7 @@ class Matcher:
 
         Offsets count code points from the start of the stream.
         """
-        hits: list[Hit] = []
-        batch: list[Segment] = []
-        size = 0
+        batch = _Batch(self.catalogue)
         offset = 0
         carry = ""
         while True:
@@ -187,17 +217,13 @@ class Matcher:
             text = carry + chunk
             cut = _last_break(text) if chunk else len(text)
             whole, carry = text[:cut], text[cut:]
-            for segment in split_document(0, whole, offset):
-                batch.append(segment)
-                size += len(segment.text)
-                if size >= BATCH_CHARS:
-                    hits.extend(search_batch(self.catalogue, batch))
-                    batch, size = [], 0
+            if batch.add(0, whole, offset):
+                batch.flush()
             offset += len(whole)
             if not chunk:
                 break
-        hits.extend(search_batch(self.catalogue, batch))
-        return group_hits(hits)
+        batch.flush()
+        return group_hits(batch.hits.pop(0, []))
 
     def match_file(self, path: Path) -> FileReport:
         """Hash one file and report the records whose known files it is."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from itertools import compress
 
 from feed.match.chars import (
     CONFUSABLES,
@@ -34,9 +33,11 @@ from feed.model import NormalizationProfile
 __all__ = [
     "LEET_TABLE",
     "SEARCH_PROFILE",
+    "SourceMap",
     "Table",
     "comparable",
     "fold_char",
+    "fold_with",
     "search_form",
     "source_index",
     "translation_table",
@@ -172,31 +173,38 @@ def search_form(text: str) -> str:
 
 def comparable(text: str, profile: NormalizationProfile) -> str:
     """`text` under `profile`, with runs of spaces collapsed where separators count."""
-    folded = text.translate(translation_table(profile))
-    return folded if profile.ignore_separators else _SPACES.sub(" ", folded)
+    return fold_with(text, translation_table(profile), collapse=not profile.ignore_separators)
+
+
+def fold_with(text: str, table: Table, *, collapse: bool) -> str:
+    """`comparable` with the profile's table at hand (the per-candidate hot path)."""
+    folded = text.translate(table)
+    return _SPACES.sub(" ", folded) if collapse else folded
 
 
 @lru_cache(maxsize=1)
 def _search_lengths() -> tuple[dict[int, str], dict[str, int]]:
+    """How many search-form characters each character becomes, two ways.
+
+    As a translate table to one character per input character whose code is that count (for
+    every character whose count is not 1, and for every ASCII character so the ASCII fast path
+    applies and low control codes cannot be misread as counts); and as a dict of the counts
+    that are not 1.
+    """
     table = translation_table(SEARCH_PROFILE)
-    ascii_mask = {
-        cp: ("\x01" if len(table.get(cp, chr(cp)) or "") else "\x00") for cp in range(128)
-    }
     lengths = {chr(cp): len(out or "") for cp, out in table.items() if len(out or "") != 1}
-    return ascii_mask, lengths
+    coded = {cp: chr(len(table.get(cp, chr(cp)) or "")) for cp in range(128)}
+    coded.update({ord(ch): chr(n) for ch, n in lengths.items()})
+    return coded, lengths
 
 
 def source_index(segment: str) -> list[int]:
     """For each character of `search_form(segment)`, the index in `segment` it comes from.
 
-    Pure ASCII segments (the common case) take a C-level path: a translate to a 0/1 mask and
-    `itertools.compress`. Other segments take a Python loop, which is why this runs only for
-    segments that produced a candidate.
+    The reference for `SourceMap`, which answers the same question for a few positions
+    without building the whole list.
     """
-    ascii_mask, lengths = _search_lengths()
-    if segment.isascii():
-        mask = segment.translate(ascii_mask).encode("ascii")
-        return list(compress(range(len(segment)), mask))
+    lengths = _search_lengths()[1]
     index: list[int] = []
     for i, ch in enumerate(segment):
         n = lengths.get(ch)
@@ -205,3 +213,45 @@ def source_index(segment: str) -> list[int]:
         elif n:
             index.extend([i] * n)
     return index
+
+
+class SourceMap:
+    """Where characters of a segment's search form come from in the segment.
+
+    Built only for segments with a candidate match, and cheap to build: one `translate` turns
+    the segment into a string of per-character output counts (0 for a dropped character, 2 or
+    more for an expansion, 1 otherwise); a position is then found with a few C-level
+    `str.count` calls instead of a Python loop over the segment.
+    """
+
+    __slots__ = ("_counts", "_kinds")
+
+    def __init__(self, segment: str) -> None:
+        self._counts = segment.translate(_search_lengths()[0])
+        # Output counts other than 1 that occur here (usually just 0: dropped separators).
+        self._kinds = [k for k in range(19) if k != 1 and chr(k) in self._counts]
+
+    def _produced(self, i: int) -> int:
+        """Search-form characters produced by the first `i` characters of the segment."""
+        counts = self._counts
+        return i + sum((k - 1) * counts.count(chr(k), 0, i) for k in self._kinds)
+
+    def __getitem__(self, j: int) -> int:
+        """Index in the segment of the character that produced search-form character `j`."""
+        if self._kinds == [0]:
+            # Only drops: the j-th kept character is at i = j + (drops up to i); iterate to the
+            # smallest such i from below, one count per step.
+            counts, i = self._counts, j
+            while True:
+                moved = j + counts.count("\x00", 0, i + 1)
+                if moved == i:
+                    return i
+                i = moved
+        lo, hi = 0, len(self._counts) - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._produced(mid + 1) > j:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo

@@ -13,23 +13,22 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from itertools import accumulate
-from typing import Any
 
 from feed.match.chars import is_invisible, joins_words
 from feed.match.compile import Catalogue, TextIndicator, extend_over_marks
 from feed.match.normalize import (
     LEET_TABLE,
     SEARCH_PROFILE,
-    comparable,
-    source_index,
+    SourceMap,
+    fold_with,
     translation_table,
 )
 from feed.match.numbers import numeric_collision
 
-__all__ = ["SEPARATOR", "Hit", "Segment", "search_batch", "split_document"]
+__all__ = ["MAX_SEGMENT", "SEPARATOR", "Hit", "search_batch", "split_document"]
 
 #: Joins segments in a batch. Maps to itself in every table and is never part of a pattern, so
 #: no match can span two segments; documents containing NUL are split there (`split_document`).
@@ -39,24 +38,19 @@ MAX_SEGMENT = 1 << 18
 
 
 @dataclass(frozen=True, slots=True)
-class Segment:
-    """A piece of a document: `text` starts at code point `offset` of document `doc`."""
-
-    doc: int
-    offset: int
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
 class Hit:
-    """A confirmed match: a span of document `doc` (code points) and the indicator that made it."""
+    """A confirmed match: `start`/`end` (code points) in text number `text_no` of a batch."""
 
-    doc: int
+    text_no: int
     start: int
     end: int
     text: str
     indicator: TextIndicator
     collision: str | None
+
+    def placed(self, doc: int, offset: int) -> Hit:
+        """The same hit in document `doc`, whose text started at `offset`."""
+        return replace(self, text_no=doc, start=self.start + offset, end=self.end + offset)
 
 
 def _cut(text: str, start: int, limit: int) -> int:
@@ -72,14 +66,14 @@ def _cut(text: str, start: int, limit: int) -> int:
     return upper
 
 
-def split_document(doc: int, text: str, offset: int = 0) -> Iterator[Segment]:
-    """The segments of one document (or of a piece of it starting at `offset`)."""
-    parts = text.split(SEPARATOR) if SEPARATOR in text else [text]
-    for part in parts:
+def split_document(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, piece) for the pieces a document is searched in: no NUL, none too long."""
+    offset = 0
+    for part in text.split(SEPARATOR):
         start = 0
         while True:
             end = _cut(part, start, MAX_SEGMENT)
-            yield Segment(doc, offset + start, part[start:end])
+            yield offset + start, part[start:end]
             if end >= len(part):
                 break
             start = end
@@ -103,15 +97,17 @@ def _free_after(text: str, i: int, leet: bool) -> bool:
 Candidate = tuple[int, int, tuple[TextIndicator, ...]]
 
 
-def _confirm(segment: Segment, index: list[int], candidates: list[Candidate]) -> list[Hit]:
-    text = segment.text
-    hits = []
+def _confirm(
+    text_no: int, text: str, index: SourceMap, candidates: list[Candidate]
+) -> Iterator[Hit]:
     for j0, j1, indicators in candidates:
         start = index[j0]
         end = extend_over_marks(text, index[j1 - 1] + 1)
         span = text[start:end]
         for ind in indicators:
-            if ind.expected is not None and comparable(span, ind.profile) != ind.expected:
+            if ind.expected is not None and fold_with(span, ind.table, collapse=ind.collapse) != (
+                ind.expected
+            ):
                 continue
             if ind.check_left and not _free_before(text, start, ind.leet):
                 continue
@@ -121,55 +117,97 @@ def _confirm(segment: Segment, index: list[int], candidates: list[Candidate]) ->
             if ind.leet and not any(map(str.isalpha, span)):
                 continue
             collision = numeric_collision(text, start, end) if ind.numeric else None
-            hits.append(
-                Hit(
-                    segment.doc,
-                    segment.offset + start,
-                    segment.offset + end,
-                    span,
-                    ind,
-                    collision,
-                )
-            )
-    return hits
+            yield Hit(text_no, start, end, span, ind, collision)
 
 
-def _scan(automaton: Any, form: str) -> list[tuple[int, tuple[int, Any]]]:
-    return list(automaton.iter(form))
-
-
-def _search_group(catalogue: Catalogue, segments: list[Segment]) -> list[Hit]:
-    form = SEPARATOR.join(s.text for s in segments).translate(translation_table(SEARCH_PROFILE))
-    raw = _scan(catalogue.search, form) if catalogue.search is not None else []
-    if catalogue.leet is not None:
-        raw += _scan(catalogue.leet, form.translate(LEET_TABLE))
-    if not raw:
-        return []
-    # Where each segment starts in the search form; the leet form has the same length.
-    starts = [0, *accumulate(len(s) + 1 for s in form.split(SEPARATOR))]
-    found: dict[int, list[Candidate]] = defaultdict(list)
+def _collect(
+    raw: list[tuple[int, tuple[int, tuple[TextIndicator, ...]]]],
+    forms: list[str],
+    numbers: Sequence[int],
+    found: dict[int, list[Candidate]],
+) -> None:
+    """File automaton hits over `SEPARATOR.join(forms)` under the text each one falls in."""
+    starts = [0, *accumulate(len(f) + 1 for f in forms)]
     for last, (length, indicators) in raw:
         j1 = last + 1
         j0 = j1 - length
-        seg = bisect_right(starts, j0) - 1
-        base = starts[seg]
-        found[seg].append((j0 - base, j1 - base, indicators))
-    hits = []
-    for seg, candidates in found.items():
-        segment = segments[seg]
-        hits.extend(_confirm(segment, source_index(segment.text), candidates))
+        i = bisect_right(starts, j0) - 1
+        found[numbers[i]].append((j0 - starts[i], j1 - starts[i], indicators))
+
+
+# Letters, digits and the two leet signs as three classes (everything else a space).
+_CLASSES: dict[int, str] = {
+    cp: "a" if chr(cp).isalpha() else "0" if chr(cp).isdigit() else "$" if chr(cp) in "@$" else " "
+    for cp in range(128)
+}
+
+
+def _seams(classes: str, mark: str, *, after: bool) -> Iterator[int]:
+    """Positions of `mark` characters with a letter before them (or, with `after`, after)."""
+    at = -1
+    for piece in classes.split(mark)[:-1]:
+        at += len(piece) + 1
+        if piece.endswith("a") or (after and classes.startswith("a", at + 1)):
+            yield at
+
+
+def _leet_suspects(texts: list[str], numbers: Sequence[int], joined: str) -> list[int]:
+    """Which of the joined texts leetspeak can hide in: a letter touching a digit (`h4te`,
+    `2day`) or followed by `@` or `$` (`h@te`; not `@name`).
+
+    Other texts are searched once: the main pass already finds plain and spaced-out forms of
+    leetspeak patterns; only leetspeak with no such seam (`h 4 t 3`) goes unseen.
+    """
+    if not joined.isascii():
+        return list(range(len(numbers)))
+    classes = joined.translate(_CLASSES)
+    seams = [*_seams(classes, "0", after=True), *_seams(classes, "$", after=False)]
+    if not seams:
+        return []
+    starts = [0, *accumulate(len(texts[n]) + 1 for n in numbers)]
+    return sorted({bisect_right(starts, at) - 1 for at in seams})
+
+
+def _search_joined(
+    catalogue: Catalogue, texts: list[str], numbers: Sequence[int], joined: str
+) -> list[Hit]:
+    form = joined.translate(translation_table(SEARCH_PROFILE))
+    found: dict[int, list[Candidate]] = defaultdict(list)
+    forms: list[str] | None = None
+    if catalogue.search is not None:
+        raw = list(catalogue.search.iter(form))
+        if raw:
+            forms = form.split(SEPARATOR)
+            _collect(raw, forms, numbers, found)
+    if catalogue.leet is not None:
+        suspects = _leet_suspects(texts, numbers, joined)
+        if suspects:
+            forms = forms or form.split(SEPARATOR)
+            chosen = [forms[i] for i in suspects]
+            leet_form = SEPARATOR.join(chosen).translate(LEET_TABLE)
+            raw = list(catalogue.leet.iter(leet_form))
+            if raw:
+                _collect(raw, chosen, [numbers[i] for i in suspects], found)
+    hits: list[Hit] = []
+    for number, candidates in found.items():
+        text = texts[number]
+        hits.extend(_confirm(number, text, SourceMap(text), candidates))
     return hits
 
 
-def search_batch(catalogue: Catalogue, segments: list[Segment]) -> list[Hit]:
-    """Every confirmed hit in a batch of segments (in no particular order)."""
+def search_batch(catalogue: Catalogue, texts: list[str]) -> list[Hit]:
+    """Every confirmed hit in a batch of texts that contain no NUL (in no particular order)."""
     if catalogue.search is None and catalogue.leet is None:
         return []
-    if all(s.text.isascii() for s in segments):
-        return _search_group(catalogue, segments)
-    # translate() takes its fast path only while the input is ASCII; keep the ASCII segments
+    if all(map(str.isascii, texts)):
+        return _search_joined(catalogue, texts, range(len(texts)), SEPARATOR.join(texts))
+    # translate() takes its fast path only while the input is ASCII; keep the ASCII texts
     # together so one accented post does not slow down the whole batch.
-    ascii_segments = [s for s in segments if s.text.isascii()]
-    other = [s for s in segments if not s.text.isascii()]
-    hits = _search_group(catalogue, ascii_segments) if ascii_segments else []
-    return hits + _search_group(catalogue, other)
+    plain = [i for i, text in enumerate(texts) if text.isascii()]
+    other = [i for i, text in enumerate(texts) if not text.isascii()]
+    hits: list[Hit] = []
+    for numbers in (plain, other):
+        if numbers:
+            group = SEPARATOR.join([texts[i] for i in numbers])
+            hits += _search_joined(catalogue, texts, numbers, group)
+    return hits
