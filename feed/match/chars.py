@@ -10,11 +10,14 @@ import unicodedata
 
 __all__ = [
     "CONFUSABLES",
+    "EMOJI_MODIFIERS",
     "EXTRA_SEPARATORS",
     "INVISIBLE",
     "KEPT_PUNCTUATION",
     "LEET",
     "STROKES",
+    "VARIATION_SELECTORS",
+    "extend_over_marks",
     "is_invisible",
     "is_separator",
     "joins_words",
@@ -73,7 +76,6 @@ CONFUSABLES: dict[str, str] = {
     "υ": "u",
     "χ": "x",
     "ω": "w",
-    "ϲ": "c",
     "ϳ": "j",
     # Armenian
     "օ": "o",
@@ -134,9 +136,16 @@ STROKES: dict[str, str] = {
     "œ": "oe",
 }
 
+#: Emoji skin-tone modifiers: to an emoji what an accent is to a letter (`strip_accents`).
+EMOJI_MODIFIERS: frozenset[str] = frozenset(map(chr, range(0x1F3FB, 0x1F400)))
+#: Variation selectors choose a glyph style (text or emoji) without changing the character.
+VARIATION_SELECTORS: frozenset[str] = frozenset(
+    [*map(chr, range(0xFE00, 0xFE10)), *map(chr, range(0xE0100, 0xE01F0))]
+)
+
 #: Characters that render as nothing (or as blank space inside a word) and are used to break
 #: up a word without changing how it looks. All of category Cf is invisible as well.
-INVISIBLE: frozenset[str] = frozenset(
+INVISIBLE: frozenset[str] = VARIATION_SELECTORS | frozenset(
     [
         "\u034f",  # combining grapheme joiner
         "\u115f",  # Hangul choseong filler
@@ -147,8 +156,6 @@ INVISIBLE: frozenset[str] = frozenset(
         "\u3164",  # Hangul filler
         "\uffa0",  # halfwidth Hangul filler
         *map(chr, range(0x180B, 0x1810)),  # Mongolian variation selectors, vowel separator
-        *map(chr, range(0xFE00, 0xFE10)),  # variation selectors
-        *map(chr, range(0xE0100, 0xE01F0)),  # variation selectors supplement
     ]
 )
 
@@ -200,7 +207,7 @@ def is_invisible(ch: str) -> bool:
 
 def is_separator(ch: str) -> bool:
     """True for whitespace and punctuation between tokens (`14/88`, `14 88`, `s.i.e.g`)."""
-    if ch in KEPT_PUNCTUATION:
+    if ch in KEPT_PUNCTUATION or unicodedata.normalize("NFKC", ch) in KEPT_PUNCTUATION:
         return False
     category = unicodedata.category(ch)
     return category[0] in "ZP" or ch in EXTRA_SEPARATORS or (category == "Cc" and ch.isspace())
@@ -221,3 +228,15 @@ def joins_words(ch: str, *, leet: bool = False) -> bool:
     if ch.isalnum() or ch == "_" or unicodedata.category(ch)[0] == "M":
         return not _continuous(ch)
     return leet and ch in "@$"
+
+
+def extend_over_marks(text: str, end: int) -> int:
+    """Move `end` past combining marks, variation selectors and skin tones that belong to the
+    character before it, so a span never splits a letter from its accent."""
+    while end < len(text) and (
+        unicodedata.category(text[end])[0] == "M"
+        or text[end] in VARIATION_SELECTORS
+        or text[end] in EMOJI_MODIFIERS
+    ):
+        end += 1
+    return end

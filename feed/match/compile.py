@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ import orjson
 from pydantic import ValidationError
 
 from feed.errors import IntegrityError, Problem, SourceFormatError, ValidationFailed
-from feed.match.chars import joins_words
+from feed.match.chars import extend_over_marks, joins_words
 from feed.match.normalize import (
     LEET_TABLE,
     SEARCH_PROFILE,
@@ -43,7 +42,6 @@ __all__ = [
     "RecordRef",
     "TextIndicator",
     "compile_records",
-    "extend_over_marks",
     "load_package",
     "mirror_package",
 ]
@@ -56,9 +54,6 @@ MIRROR_PACKAGE = "package.json"
 NUMERIC_PROFILE = SEARCH_PROFILE
 #: Evasions are literal disguised forms: folded, but with their separators as written.
 EVASION_PROFILE = NormalizationProfile()
-
-_VARIATION_SELECTORS = frozenset(map(chr, range(0xFE00, 0xFE10)))
-_SKIN_TONES = frozenset(map(chr, range(0x1F3FB, 0x1F400)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,18 +115,6 @@ class Catalogue:
     def algorithms(self) -> frozenset[str]:
         """Hash algorithms some record uses (files are hashed with these only)."""
         return frozenset(algorithm for algorithm, _ in self.files)
-
-
-def extend_over_marks(text: str, end: int) -> int:
-    """Move `end` past combining marks, variation selectors and skin tones that belong to the
-    character before it, so a span never splits a letter from its accent."""
-    while end < len(text) and (
-        unicodedata.category(text[end])[0] == "M"
-        or text[end] in _VARIATION_SELECTORS
-        or text[end] in _SKIN_TONES
-    ):
-        end += 1
-    return end
 
 
 def _compile_text(

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
-from feed.errors import Problem
+from feed.errors import ConfigError, Problem
 from feed.match.compile import Catalogue, compile_records, load_package, mirror_package
 from feed.match.files import iter_files, match_file
 from feed.match.results import (
@@ -18,7 +18,14 @@ from feed.match.results import (
     action_for,
     least_cautious,
 )
-from feed.match.search import MAX_SEGMENT, SEPARATOR, Hit, search_batch, split_document
+from feed.match.search import (
+    MAX_SEGMENT,
+    SEPARATOR,
+    Hit,
+    cut_point,
+    search_batch,
+    split_document,
+)
 from feed.model import AnyRecord, ReleaseInfo
 
 __all__ = ["BATCH_CHARS", "Matcher"]
@@ -33,14 +40,13 @@ READ_CHARS = 1 << 20
 _PRIORITY = {IndicatorKind.TEXT_PATTERN: 0, IndicatorKind.NUMERIC_CODE: 1, IndicatorKind.EVASION: 2}
 
 
-def _last_break(text: str) -> int:
-    """End of the last whole line (or word) of `text`; the rest waits for the next read."""
-    for mark in ("\n", " ", "\t"):
-        at = text.rfind(mark)
-        if at != -1:
-            return at + 1
-    # No break at all in a whole read: cut here rather than hold an unbounded token.
-    return len(text)
+def _complete(text: str) -> int:
+    """How much of `text` read so far can be searched: up to its last line end, so no line is
+    cut; a line longer than a segment is cut like any long document."""
+    at = text.rfind("\n")
+    if at != -1:
+        return at + 1
+    return 0 if len(text) <= MAX_SEGMENT else cut_point(text, 0, MAX_SEGMENT)
 
 
 def _select(hits: list[Hit]) -> list[Hit]:
@@ -165,7 +171,13 @@ class Matcher:
     @classmethod
     def from_mirror(cls, mirror: Path) -> Matcher:
         """Compile the verified current package of a consumer mirror directory."""
-        return cls.from_package(mirror_package(mirror))
+        path = mirror_package(mirror)
+        if not path.is_file():
+            raise ConfigError(
+                f"no package at {path}: is {mirror} a mirror the client has synced? "
+                "(or give a package.json directly)"
+            )
+        return cls.from_package(path)
 
     @property
     def release(self) -> ReleaseInfo | None:
@@ -215,7 +227,7 @@ class Matcher:
         while True:
             chunk = stream.read(READ_CHARS)
             text = carry + chunk
-            cut = _last_break(text) if chunk else len(text)
+            cut = _complete(text) if chunk else len(text)
             whole, carry = text[:cut], text[cut:]
             if batch.add(0, whole, offset):
                 batch.flush()

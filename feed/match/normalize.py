@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from feed.match.chars import (
     CONFUSABLES,
+    EMOJI_MODIFIERS,
     EXTRA_SEPARATORS,
     INVISIBLE,
     LEET,
@@ -51,6 +52,7 @@ Table = dict[int, str | None]
 SEARCH_PROFILE = NormalizationProfile(ignore_separators=True, leetspeak=False)
 
 _SPACES = re.compile(" {2,}")
+_HANGUL_SYLLABLES = (0xAC00, 0xD7A4)
 _CHANGING_CATEGORIES = frozenset(
     ["Mn", "Mc", "Me", "Zs", "Zl", "Zp", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Cc", "Cf"]
 )
@@ -81,9 +83,18 @@ def fold_char(ch: str, profile: NormalizationProfile) -> str:
     """What one character becomes under `profile` (the definition every table is built from)."""
     if profile.strip_invisible and is_invisible(ch):
         return ""
+    if _HANGUL_SYLLABLES[0] <= ord(ch) < _HANGUL_SYLLABLES[1]:
+        # Left composed: text and patterns both arrive composed (NFC) in practice, and
+        # decomposing 11,172 syllables would only make every table bigger.
+        return ch
     text = ch
     if profile.casefold:
-        text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+        # Marks are not case-folded: U+0345 (iota subscript) would become a letter, ι.
+        text = "".join(
+            c if unicodedata.category(c)[0] == "M" else c.casefold()
+            for c in unicodedata.normalize("NFKD", text)
+        )
+        text = unicodedata.normalize("NFKD", text)
         text = "".join(map(_ascii_digit, text))
     elif profile.strip_accents:
         text = unicodedata.normalize("NFD", text)
@@ -92,7 +103,7 @@ def fold_char(ch: str, profile: NormalizationProfile) -> str:
         if profile.strip_invisible and is_invisible(part):
             continue
         if profile.strip_accents:
-            if unicodedata.category(part)[0] == "M":
+            if unicodedata.category(part)[0] == "M" or part in EMOJI_MODIFIERS:
                 continue
             part = _STROKES_ANY_CASE.get(part, part)
         for c in part:
@@ -117,14 +128,13 @@ def _candidates() -> tuple[str, ...]:
         | set(_STROKES_ANY_CASE)
         | INVISIBLE
         | EXTRA_SEPARATORS
+        | EMOJI_MODIFIERS
         | set(LEET)
         | {" "}
     )
-    # Hangul syllables are left composed: text and patterns both arrive composed (NFC) in
-    # practice, and decomposing 11,172 syllables would only slow the tables down.
     ranges = (
-        range(0xAC00),
-        range(0xD7A4, 0x20000),
+        range(_HANGUL_SYLLABLES[0]),
+        range(_HANGUL_SYLLABLES[1], 0x20000),
         range(0x2F800, 0x2FA20),
         range(0xE0000, 0xE01F0),
     )

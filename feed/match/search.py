@@ -17,8 +17,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import accumulate
 
-from feed.match.chars import is_invisible, joins_words
-from feed.match.compile import Catalogue, TextIndicator, extend_over_marks
+from feed.match.chars import extend_over_marks, is_invisible, joins_words
+from feed.match.compile import Catalogue, TextIndicator
 from feed.match.normalize import (
     LEET_TABLE,
     SEARCH_PROFILE,
@@ -28,7 +28,7 @@ from feed.match.normalize import (
 )
 from feed.match.numbers import numeric_collision
 
-__all__ = ["MAX_SEGMENT", "SEPARATOR", "Hit", "search_batch", "split_document"]
+__all__ = ["MAX_SEGMENT", "SEPARATOR", "Hit", "cut_point", "search_batch", "split_document"]
 
 #: Joins segments in a batch. Maps to itself in every table and is never part of a pattern, so
 #: no match can span two segments; documents containing NUL are split there (`split_document`).
@@ -53,7 +53,7 @@ class Hit:
         return replace(self, text_no=doc, start=self.start + offset, end=self.end + offset)
 
 
-def _cut(text: str, start: int, limit: int) -> int:
+def cut_point(text: str, start: int, limit: int) -> int:
     """Where the piece of `text` from `start` ends: within `limit` characters, at a blank line,
     a line end or a space when there is one in the second half of the window."""
     if len(text) - start <= limit:
@@ -63,7 +63,8 @@ def _cut(text: str, start: int, limit: int) -> int:
         at = text.rfind(mark, lower, upper)
         if at != -1:
             return at + len(mark)
-    return upper
+    # No break: cut hard, but not between a character and its accents or modifiers.
+    return extend_over_marks(text, upper)
 
 
 def split_document(text: str) -> Iterator[tuple[int, str]]:
@@ -72,7 +73,7 @@ def split_document(text: str) -> Iterator[tuple[int, str]]:
     for part in text.split(SEPARATOR):
         start = 0
         while True:
-            end = _cut(part, start, MAX_SEGMENT)
+            end = cut_point(part, start, MAX_SEGMENT)
             yield offset + start, part[start:end]
             if end >= len(part):
                 break
