@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from feed.match import Action, Matcher
-from tests.unit.match.conftest import CODE_88, CODE_1488, CYRILLIC, EMOJI, NAME, SLOGAN, WORD
+from tests.unit.match.catalogue import CODE_88, CODE_1488, CYRILLIC, EMOJI, NAME, SLOGAN, WORD
 
 # (text, record that must match, the original text the match must cover)
 EVASIONS = [
