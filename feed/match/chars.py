@@ -215,7 +215,7 @@ def is_separator(ch: str) -> bool:
 
 def _continuous(ch: str) -> bool:
     cp = ord(ch)
-    return any(lo <= cp <= hi for lo, hi in _CONTINUOUS_SCRIPTS)
+    return cp >= _CONTINUOUS_SCRIPTS[0][0] and any(lo <= cp <= hi for lo, hi in _CONTINUOUS_SCRIPTS)
 
 
 def joins_words(ch: str, *, leet: bool = False) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +20,9 @@ from feed.match.normalize import (
     LEET_TABLE,
     SEARCH_PROFILE,
     Table,
-    comparable,
+    fold_with,
     search_form,
-    source_index,
+    search_table,
     translation_table,
 )
 from feed.match.results import IndicatorKind
@@ -117,6 +119,42 @@ class Catalogue:
         return frozenset(algorithm for algorithm, _ in self.files)
 
 
+@dataclass(frozen=True, slots=True)
+class _Profile:
+    """What compiling needs to know about one normalization profile, worked out once."""
+
+    profile: NormalizationProfile
+    table: Table
+    #: Equal under this profile means equal in the search form: no confirmation needed.
+    decides_alone: bool
+
+
+@lru_cache(maxsize=128)
+def _profile(flags: tuple[bool, ...]) -> _Profile:
+    profile = NormalizationProfile(**dict(zip(_FLAGS, flags, strict=True)))
+    plain = profile.model_copy(update={"leetspeak": False})
+    return _Profile(profile, translation_table(profile), plain == SEARCH_PROFILE)
+
+
+_FLAGS = tuple(NormalizationProfile.model_fields)
+_flags_of = attrgetter(*_FLAGS)
+
+
+def _core(value: str) -> str | None:
+    """`value` without the leading and trailing characters the search form drops.
+
+    Spans start and end on a character that survives the search form, so leading and trailing
+    separators or invisible characters are not part of what a span must match.
+    """
+    table = search_table()
+    start, end = 0, len(value)
+    while start < end and not value[start].translate(table):
+        start += 1
+    while end > start and not value[end - 1].translate(table):
+        end -= 1
+    return value[start : extend_over_marks(value, end)] if start < end else None
+
+
 def _compile_text(
     record: RecordRef,
     value: str,
@@ -127,20 +165,18 @@ def _compile_text(
     profile: NormalizationProfile,
     word_boundaries: bool,
 ) -> tuple[str, TextIndicator] | None:
-    index = source_index(value)
-    if not index:
+    core = _core(value)
+    if core is None:
         return None
-    # Leading and trailing separators can never be part of a span (spans start and end on a
-    # character that survives the search form), so they are not part of what must match.
-    core = value[index[0] : extend_over_marks(value, index[-1] + 1)]
     key = search_form(core)
     # Leetspeak only for alphabetic patterns: a pattern with digits keeps its digits.
-    leet = profile.leetspeak and not any(c.isdigit() for c in key) and any(map(str.isalpha, key))
+    flags: tuple[bool, ...] = _flags_of(profile)
+    leet = profile.leetspeak and not any(map(str.isdigit, key)) and any(map(str.isalpha, key))
     if profile.leetspeak and not leet:
-        profile = profile.model_copy(update={"leetspeak": False})
+        flags = tuple(f and name != "leetspeak" for name, f in zip(_FLAGS, flags, strict=True))
     if leet:
         key = key.translate(LEET_TABLE)
-    decides_alone = profile.model_copy(update={"leetspeak": False}) == SEARCH_PROFILE
+    compiled_profile = _profile(flags)
     compiled = TextIndicator(
         record=record,
         pattern=value,
@@ -148,10 +184,12 @@ def _compile_text(
         indicator=indicator,
         pattern_kind=pattern_kind,
         note=note,
-        profile=profile,
-        table=translation_table(profile),
+        profile=compiled_profile.profile,
+        table=compiled_profile.table,
         collapse=not profile.ignore_separators,
-        expected=None if decides_alone else comparable(core, profile),
+        expected=None
+        if compiled_profile.decides_alone
+        else fold_with(core, compiled_profile.table, collapse=not profile.ignore_separators),
         check_left=word_boundaries and joins_words(key[0], leet=leet),
         check_right=word_boundaries and joins_words(key[-1], leet=leet),
         numeric=key.isdigit() and key.isascii(),

@@ -40,6 +40,7 @@ __all__ = [
     "fold_char",
     "fold_with",
     "search_form",
+    "search_table",
     "source_index",
     "translation_table",
 ]
@@ -176,9 +177,15 @@ def translation_table(profile: NormalizationProfile) -> Table:
 LEET_TABLE: Table = {ord(k): v for k, v in LEET.items()}
 
 
+@lru_cache(maxsize=1)
+def search_table() -> Table:
+    """The table of `SEARCH_PROFILE` (cheaper to fetch than hashing the profile each time)."""
+    return translation_table(SEARCH_PROFILE)
+
+
 def search_form(text: str) -> str:
     """`text` under `SEARCH_PROFILE` (what the automata run over)."""
-    return text.translate(translation_table(SEARCH_PROFILE))
+    return text.translate(search_table())
 
 
 def comparable(text: str, profile: NormalizationProfile) -> str:
@@ -201,7 +208,7 @@ def _search_lengths() -> tuple[dict[int, str], dict[str, int]]:
     applies and low control codes cannot be misread as counts); and as a dict of the counts
     that are not 1.
     """
-    table = translation_table(SEARCH_PROFILE)
+    table = search_table()
     lengths = {chr(cp): len(out or "") for cp, out in table.items() if len(out or "") != 1}
     coded = {cp: chr(len(table.get(cp, chr(cp)) or "")) for cp in range(128)}
     coded.update({ord(ch): chr(n) for ch, n in lengths.items()})

@@ -15,16 +15,16 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from itertools import accumulate
+from itertools import accumulate, compress, repeat
+from operator import not_
 
 from feed.match.chars import extend_over_marks, is_invisible, joins_words
 from feed.match.compile import Catalogue, TextIndicator
 from feed.match.normalize import (
     LEET_TABLE,
-    SEARCH_PROFILE,
     SourceMap,
     fold_with,
-    translation_table,
+    search_table,
 )
 from feed.match.numbers import numeric_collision
 
@@ -143,26 +143,35 @@ _CLASSES: dict[int, str] = {
 }
 
 
-def _seams(classes: str, mark: str, *, after: bool) -> Iterator[int]:
-    """Positions of `mark` characters with a letter before them (or, with `after`, after)."""
-    at = -1
-    for piece in classes.split(mark)[:-1]:
-        at += len(piece) + 1
-        if piece.endswith("a") or (after and classes.startswith("a", at + 1)):
-            yield at
+def _seams(classes: str, mark: str, *, after: bool) -> list[int]:
+    """Positions of `mark` characters with a letter before them (or, with `after`, after).
+
+    Splitting at the (rare) mark and testing the pieces' ends runs in C: no Python loop over
+    every digit of a number-heavy text.
+    """
+    pieces = classes.split(mark)
+    if len(pieces) == 1:
+        return []
+    last = len(pieces) - 1
+    found = set(compress(range(last), map(str.endswith, pieces, repeat("a", last))))
+    if after:
+        found.update(compress(range(last), map(str.startswith, pieces[1:], repeat("a"))))
+    if not found:
+        return []
+    # The i-th mark sits after the first i + 1 pieces and the i marks between them.
+    ends = list(accumulate(map(len, pieces)))
+    return [ends[i] + i for i in found]
 
 
 def _leet_suspects(texts: list[str], numbers: Sequence[int], joined: str) -> list[int]:
-    """Which of the joined texts leetspeak can hide in: a letter touching a digit (`h4te`,
-    `2day`) or followed by `@` or `$` (`h@te`; not `@name`).
+    """Which of the joined ASCII texts leetspeak can hide in: a letter touching a digit
+    (`h4te`, `2day`) or followed by `@` or `$` (`h@te`; not `@name`).
 
     Other texts are searched once: the main pass already finds plain and spaced-out forms of
     leetspeak patterns; only leetspeak with no such seam (`h 4 t 3`) goes unseen.
     """
-    if not joined.isascii():
-        return list(range(len(numbers)))
     classes = joined.translate(_CLASSES)
-    seams = [*_seams(classes, "0", after=True), *_seams(classes, "$", after=False)]
+    seams = _seams(classes, "0", after=True) + _seams(classes, "$", after=False)
     if not seams:
         return []
     starts = [0, *accumulate(len(texts[n]) + 1 for n in numbers)]
@@ -170,9 +179,10 @@ def _leet_suspects(texts: list[str], numbers: Sequence[int], joined: str) -> lis
 
 
 def _search_joined(
-    catalogue: Catalogue, texts: list[str], numbers: Sequence[int], joined: str
+    catalogue: Catalogue, texts: list[str], numbers: Sequence[int], joined: str, *, plain: bool
 ) -> list[Hit]:
-    form = joined.translate(translation_table(SEARCH_PROFILE))
+    """Search texts joined by SEPARATOR; `plain` when they are all ASCII."""
+    form = joined.translate(search_table())
     found: dict[int, list[Candidate]] = defaultdict(list)
     forms: list[str] | None = None
     if catalogue.search is not None:
@@ -181,7 +191,8 @@ def _search_joined(
             forms = form.split(SEPARATOR)
             _collect(raw, forms, numbers, found)
     if catalogue.leet is not None:
-        suspects = _leet_suspects(texts, numbers, joined)
+        # Outside ASCII, leetspeak signs and digits have too many forms to look for seams.
+        suspects = _leet_suspects(texts, numbers, joined) if plain else list(range(len(numbers)))
         if suspects:
             forms = forms or form.split(SEPARATOR)
             chosen = [forms[i] for i in suspects]
@@ -200,15 +211,17 @@ def search_batch(catalogue: Catalogue, texts: list[str]) -> list[Hit]:
     """Every confirmed hit in a batch of texts that contain no NUL (in no particular order)."""
     if catalogue.search is None and catalogue.leet is None:
         return []
-    if all(map(str.isascii, texts)):
-        return _search_joined(catalogue, texts, range(len(texts)), SEPARATOR.join(texts))
+    flags = list(map(str.isascii, texts))
+    if all(flags):
+        return _search_joined(
+            catalogue, texts, range(len(texts)), SEPARATOR.join(texts), plain=True
+        )
     # translate() takes its fast path only while the input is ASCII; keep the ASCII texts
     # together so one accented post does not slow down the whole batch.
-    plain = [i for i, text in enumerate(texts) if text.isascii()]
-    other = [i for i, text in enumerate(texts) if not text.isascii()]
     hits: list[Hit] = []
-    for numbers in (plain, other):
+    for plain in (True, False):
+        numbers = list(compress(range(len(texts)), flags if plain else map(not_, flags)))
         if numbers:
             group = SEPARATOR.join([texts[i] for i in numbers])
-            hits += _search_joined(catalogue, texts, numbers, group)
+            hits += _search_joined(catalogue, texts, numbers, group, plain=plain)
     return hits
