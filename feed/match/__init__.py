@@ -9,9 +9,9 @@
 See docs/matcher.md for the normalization, boundaries and actions.
 """
 
-from feed.match.compile import MIRROR_PACKAGE, load_package, mirror_package
 from feed.match.matcher import Matcher
 from feed.match.normalize import comparable, search_form, source_index
+from feed.match.package import MIRROR_PACKAGE, load_package, mirror_package
 from feed.match.results import (
     Action,
     FileMatch,

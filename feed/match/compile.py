@@ -7,14 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import attrgetter
-from pathlib import Path
 from typing import Any
 
 import ahocorasick
-import orjson
-from pydantic import ValidationError
 
-from feed.errors import IntegrityError, Problem, SourceFormatError, ValidationFailed
+from feed.errors import Problem
 from feed.match.chars import extend_over_marks, joins_words
 from feed.match.normalize import (
     LEET_TABLE,
@@ -31,26 +28,17 @@ from feed.model import (
     Guidance,
     Manifesto,
     NormalizationProfile,
-    PublishedPackage,
     ReleaseInfo,
-    records_digest,
 )
 from feed.model.vocab import PatternKind
 
 __all__ = [
-    "MIRROR_PACKAGE",
     "Catalogue",
     "FileIndicator",
     "RecordRef",
     "TextIndicator",
     "compile_records",
-    "load_package",
-    "mirror_package",
 ]
-
-#: Where a consumer mirror keeps the verified current package: `<mirror>/package.json`.
-#: The client writes it there after verification; this is the one place the matcher assumes it.
-MIRROR_PACKAGE = "package.json"
 
 #: Numeric codes ignore separators and fold everything else, which is the search profile itself.
 NUMERIC_PROFILE = SEARCH_PROFILE
@@ -313,48 +301,3 @@ def compile_records(
         skipped=skipped,
         release=release,
     )
-
-
-def mirror_package(mirror: Path) -> Path:
-    """The verified current package inside a consumer mirror directory."""
-    return mirror / MIRROR_PACKAGE
-
-
-def _problems(error: ValidationError, file: str, data: Any) -> list[Problem]:
-    problems = []
-    for item in error.errors():
-        loc = list(item["loc"])
-        record_id = None
-        if len(loc) >= 2 and loc[0] == "records" and isinstance(loc[1], int):
-            raw = data["records"][loc[1]] if isinstance(data, dict) else None
-            if isinstance(raw, dict):
-                record_id = raw.get("id") if isinstance(raw.get("id"), str) else None
-                # pydantic puts the discriminator value in the location; it is not a field
-                if len(loc) >= 3 and loc[2] == raw.get("type"):
-                    del loc[2]
-        pointer = "/" + "/".join(str(part) for part in loc)
-        problems.append(Problem(file, record_id, pointer, item["msg"]))
-    return problems
-
-
-def load_package(path: Path) -> PublishedPackage:
-    """Read and check a published `package.json` (schema, then its records digest)."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise SourceFormatError(str(path), f"cannot read the package: {error.strerror}") from None
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        raise SourceFormatError(str(path), f"not valid JSON: {error}") from None
-    try:
-        package = PublishedPackage.model_validate(data)
-    except ValidationError as error:
-        raise ValidationFailed(_problems(error, str(path), data)) from None
-    digest = records_digest(package.records)
-    if digest != package.records_digest:
-        raise IntegrityError(
-            f"{path}: records digest {digest} differs from the package's "
-            f"{package.records_digest}; the file was changed after it was published"
-        )
-    return package

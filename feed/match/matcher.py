@@ -7,9 +7,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
-from feed.errors import ConfigError, Problem
-from feed.match.compile import Catalogue, compile_records, load_package, mirror_package
+from feed.errors import Problem
+from feed.match.compile import Catalogue, compile_records
 from feed.match.files import iter_files, match_file
+from feed.match.package import load_mirror, load_package
 from feed.match.results import (
     FileReport,
     IndicatorKind,
@@ -171,13 +172,8 @@ class Matcher:
     @classmethod
     def from_mirror(cls, mirror: Path) -> Matcher:
         """Compile the verified current package of a consumer mirror directory."""
-        path = mirror_package(mirror)
-        if not path.is_file():
-            raise ConfigError(
-                f"no package at {path}: is {mirror} a mirror the client has synced? "
-                "(or give a package.json directly)"
-            )
-        return cls.from_package(path)
+        package = load_mirror(mirror)
+        return cls.from_records(package.records, release=package.release)
 
     @property
     def release(self) -> ReleaseInfo | None:

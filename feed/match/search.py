@@ -1,12 +1,12 @@
-"""Search batches of text segments: one automaton pass per form, then exact confirmation.
+"""Search batches of texts: one automaton pass over the search form, then exact confirmation.
 
-A batch is many segments joined by NUL into one string. The whole batch is normalized to the
-search form with one `translate` call and scanned with one Aho-Corasick pass (plus one pass over
-its leetspeak form when the catalogue has leetspeak patterns). Each hit is only a candidate:
-it is mapped back to the original segment (`source_index`, computed once per segment that has
-candidates) and confirmed under the pattern's own profile and word boundaries there. Segments
-without candidates are never looked at again, which is what keeps the cost near raw
-Aho-Corasick.
+A batch is many texts joined by NUL into one string. The whole batch is normalized to the search
+form with one `translate` call and scanned with one Aho-Corasick pass; a second, small pass over
+the leetspeak form covers only the texts where a letter touches a digit, `@` or `$`. Each hit is
+only a candidate: it is mapped back to its original text (`SourceMap`, built only for texts
+that have candidates) and confirmed there under the pattern's own profile and word boundaries.
+Texts without candidates are never looked at again, which keeps the cost near raw
+Aho-Corasick whatever the number of patterns and profiles.
 """
 
 from __future__ import annotations
