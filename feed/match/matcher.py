@@ -43,11 +43,14 @@ _PRIORITY = {IndicatorKind.TEXT_PATTERN: 0, IndicatorKind.NUMERIC_CODE: 1, Indic
 
 def _complete(text: str) -> int:
     """How much of `text` read so far can be searched: up to its last line end, so no line is
-    cut; a line longer than a segment is cut like any long document."""
+    cut between reads; without one, whole segments of the overlong line (memory stays bounded)."""
     at = text.rfind("\n")
     if at != -1:
         return at + 1
-    return 0 if len(text) <= MAX_SEGMENT else cut_point(text, 0, MAX_SEGMENT)
+    done = 0
+    while len(text) - done > MAX_SEGMENT:
+        done = cut_point(text, done, MAX_SEGMENT)
+    return done
 
 
 def _select(hits: list[Hit]) -> list[Hit]:

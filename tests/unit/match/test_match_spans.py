@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from feed.match import Matcher, RecordMatches
 from feed.match import matcher as matcher_module
 from feed.match import search as search_module
+from feed.match.compile import Catalogue
+from feed.match.search import Hit, search_batch
 
 # Indicators of the evasion catalogue, written as evaders write them, to plant in random text.
 PLANTS = [
@@ -107,3 +109,20 @@ def test_nul_characters_split_a_document_without_moving_offsets(
     records = evasion_matcher.match(text)
     _check_spans(text, records)
     assert {m.text for r in records for m in r.matches} == {"14 88", "Vorbrax Legion"}
+
+
+def test_a_stream_without_line_ends_is_searched_with_bounded_memory(
+    evasion_matcher: Matcher, tiny_batches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stream = io.StringIO(("word " * 50) + "14/88 " + ("word " * 50))
+    batches: list[int] = []
+
+    def counting_search(catalogue: Catalogue, texts: list[str]) -> list[Hit]:
+        batches.append(sum(map(len, texts)))
+        return search_batch(catalogue, texts)
+
+    monkeypatch.setattr(matcher_module, "search_batch", counting_search)
+    records = evasion_matcher.scan(stream)
+    assert [m.text for r in records for m in r.matches] == ["14/88"]
+    # Every batch stays near the batch size although the text has no line end at all.
+    assert max(batches) <= matcher_module.BATCH_CHARS + 2 * 16
