@@ -15,6 +15,7 @@ import click
 from feed.cli.app import main
 from feed.config import get_settings
 from feed.match import Action, FileReport, Matcher, RecordMatches
+from feed.model import Guidance
 
 #: Exit status when something matched (0: nothing matched, 1: error, 2: usage error).
 EXIT_MATCHED = 3
@@ -58,8 +59,7 @@ def _name(source: Path) -> str:
     return "<stdin>" if str(source) == "-" else str(source)
 
 
-def _guidance_lines(record: RecordMatches | Any) -> Iterator[str]:
-    guidance = record.guidance
+def _guidance_lines(guidance: Guidance) -> Iterator[str]:
     yield f"signals: {guidance.signals}"
     if guidance.benign_uses:
         yield "benign uses: " + " | ".join(guidance.benign_uses)
@@ -80,7 +80,7 @@ def _print_records(where: str, records: list[RecordMatches]) -> None:
             click.echo(
                 f"      {m.text!r} at {m.start}-{m.end}  {m.indicator} {m.pattern!r}{note}{looks}"
             )
-        for line in _guidance_lines(record):
+        for line in _guidance_lines(record.guidance):
             click.echo(f"      {line}")
 
 
@@ -98,7 +98,7 @@ def _print_file(report: FileReport) -> None:
             f"  {_LABEL[m.action]:<9}  {m.record_id}  {m.name}  (ambiguity {m.ambiguity})  "
             f"{m.algorithm}{variant}"
         )
-        for line in _guidance_lines(m):
+        for line in _guidance_lines(m.guidance):
             click.echo(f"      {line}")
 
 
