@@ -108,13 +108,17 @@ def _disguise(rng: random.Random, value: str) -> str:
     return value.title()
 
 
-def synthetic_posts(mb: float, records: list[AnyRecord], *, seed: int = 11) -> list[str]:
-    """About `mb` MB of synthetic posts; one in 200 carries a disguised indicator."""
+def synthetic_posts(
+    mb: float, records: list[AnyRecord], *, seed: int = 11
+) -> tuple[list[str], list[int]]:
+    """About `mb` MB of synthetic posts, and which of them carry a disguised indicator (one in
+    200 does)."""
     rng = random.Random(seed)
     vocabulary = [_word(rng, 1, 3) for _ in range(5000)]
     weights = [1 / (rank + 1) for rank in range(len(vocabulary))]
     values = _values(records)
-    posts = []
+    posts: list[str] = []
+    planted: list[int] = []
     size = 0
     target = int(mb * 1_000_000)
     while size < target:
@@ -123,10 +127,11 @@ def synthetic_posts(mb: float, records: list[AnyRecord], *, seed: int = 11) -> l
             words.insert(rng.randrange(len(words)), str(rng.randint(1, 2030)))
         if rng.random() < 0.005:
             words.insert(rng.randrange(len(words)), _disguise(rng, rng.choice(values)))
+            planted.append(len(posts))
         post = "Synthetic post: " + " ".join(words) + "."
         posts.append(post)
         size += len(post.encode())
-    return posts
+    return posts, planted
 
 
 def _batches(posts: list[str]) -> list[str]:
@@ -159,9 +164,12 @@ def run(mb: float, patterns: int, build_patterns: int) -> None:
     records = synthetic_catalogue(patterns)
     build_seconds, _ = _timed(lambda: len(Matcher.from_records(records).skipped) + 1)
     matcher = Matcher.from_records(records)
-    posts = synthetic_posts(mb, records)
+    posts, planted = synthetic_posts(mb, records)
     size = _mb(posts)
-    print(f"  {len(posts)} posts, {size:.1f} MB (UTF-8); matcher built in {build_seconds:.2f} s")
+    print(
+        f"  {len(posts)} posts, {size:.1f} MB (UTF-8), {len(planted)} with a disguised "
+        f"indicator; matcher built in {build_seconds:.2f} s"
+    )
 
     raw = ahocorasick.Automaton()
     for value in set(_values(records)):
@@ -174,6 +182,9 @@ def run(mb: float, patterns: int, build_patterns: int) -> None:
 
     def matcher_pass() -> int:
         return sum(1 for result in matcher.match_many(posts) if result)
+
+    found = {n for n, result in enumerate(matcher.match_many(posts)) if result}
+    print(f"  planted posts found: {len(found & set(planted))} of {len(planted)}")
 
     # Alternate the two so load on a shared machine hits both alike; keep the best of each.
     raw_times, matcher_times = [], []
