@@ -40,6 +40,8 @@ __all__ = [
     "compile_records",
 ]
 
+#: Joins texts in a batch (see `search.py`): a pattern containing it could span two texts.
+SEPARATOR = "\x00"
 #: Numeric codes ignore separators and fold everything else, which is the search profile itself.
 NUMERIC_PROFILE = SEARCH_PROFILE
 #: Evasions are literal disguised forms: folded, but with their separators as written.
@@ -128,6 +130,10 @@ _FLAGS = tuple(NormalizationProfile.model_fields)
 _flags_of = attrgetter(*_FLAGS)
 
 
+class _Unmatchable(Exception):
+    """An indicator that can never match, and why (reported in `Catalogue.skipped`)."""
+
+
 def _core(value: str) -> str | None:
     """`value` without the leading and trailing characters the search form drops.
 
@@ -152,10 +158,14 @@ def _compile_text(
     note: str | None,
     profile: NormalizationProfile,
     word_boundaries: bool,
-) -> tuple[str, TextIndicator] | None:
+) -> tuple[str, TextIndicator]:
     core = _core(value)
     if core is None:
-        return None
+        raise _Unmatchable(
+            "normalizes to nothing (only separators or invisible characters), so it can never match"
+        )
+    if SEPARATOR in core:
+        raise _Unmatchable("contains a NUL character, which separates texts in a batch")
     key = search_form(core)
     # Leetspeak only for alphabetic patterns: a pattern with digits keeps its digits.
     flags: tuple[bool, ...] = _flags_of(profile)
@@ -270,19 +280,11 @@ def compile_records(
         count += 1
         ref = RecordRef(record.id, record.type, record.name, record.guidance)
         for pointer, args in _text_indicators(record, ref):
-            compiled = _compile_text(ref, **args)
-            if compiled is None:
-                skipped.append(
-                    Problem(
-                        None,
-                        record.id,
-                        pointer,
-                        "normalizes to nothing (only separators or invisible characters), "
-                        "so it can never match; left out",
-                    )
-                )
+            try:
+                key, indicator = _compile_text(ref, **args)
+            except _Unmatchable as why:
+                skipped.append(Problem(None, record.id, pointer, f"{why}; left out"))
                 continue
-            key, indicator = compiled
             # Every pattern is in the main automaton under its plain search key, so undisguised
             # and spaced-out forms are found in the one pass over all text; leetspeak patterns
             # are also in the leet automaton, which only runs where leetspeak can hide.

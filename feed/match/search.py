@@ -19,7 +19,11 @@ from itertools import accumulate, compress, repeat
 from operator import not_
 
 from feed.match.chars import extend_over_marks, is_invisible, joins_words
-from feed.match.compile import Catalogue, TextIndicator
+
+# SEPARATOR joins texts in a batch. It maps to itself in every table and is never part of a
+# pattern (compile refuses it), so no match can span two texts; documents containing NUL are
+# split there (`split_document`).
+from feed.match.compile import SEPARATOR, Catalogue, TextIndicator
 from feed.match.normalize import (
     LEET_TABLE,
     SourceMap,
@@ -30,9 +34,6 @@ from feed.match.numbers import numeric_collision
 
 __all__ = ["MAX_SEGMENT", "SEPARATOR", "Hit", "cut_point", "search_batch", "split_document"]
 
-#: Joins segments in a batch. Maps to itself in every table and is never part of a pattern, so
-#: no match can span two segments; documents containing NUL are split there (`split_document`).
-SEPARATOR = "\x00"
 #: Longest segment: long documents are cut, preferably at a blank line, a line end or a space.
 MAX_SEGMENT = 1 << 18
 

@@ -74,6 +74,7 @@ def test_indicators_that_can_never_match_are_left_out_and_reported() -> None:
                     {"value": "...", "kind": "phrase"},
                     {"value": "Vorbrax", "kind": "name"},
                     {"value": "\u200b\u200d", "kind": "name"},
+                    {"value": "Vorbrax\x00Legion", "kind": "name"},
                 ],
             )
         ]
@@ -81,7 +82,9 @@ def test_indicators_that_can_never_match_are_left_out_and_reported() -> None:
     assert [(p.record_id, p.pointer) for p in matcher.skipped] == [
         ("group:synthetic-0000003", "/indicators/text_patterns/0/value"),
         ("group:synthetic-0000003", "/indicators/text_patterns/2/value"),
+        ("group:synthetic-0000003", "/indicators/text_patterns/3/value"),
     ]
+    assert "NUL" in matcher.skipped[2].message
     assert matcher.catalogue.text_indicators == 1
     assert matcher.match("Vorbrax")
 
