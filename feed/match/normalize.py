@@ -5,7 +5,7 @@ its own to zero, one or several characters (compatibility decomposition, case fo
 confusable, invisible and separator removal, leetspeak). Because the mapping is per character,
 it runs as one C-level `translate` call over a whole batch of text, and the position of any
 normalized character in the original can be recomputed exactly, later, and only for the few
-segments that produced a candidate match (`source_index`).
+segments that produced a candidate match (`SourceMap`).
 
 Decomposition is per character (NFKD of each character, not of the string), so canonically
 equivalent spellings agree: `é` and `e` + U+0301 normalize alike, both in patterns and in text.
