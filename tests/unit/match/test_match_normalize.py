@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import unicodedata
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -66,6 +67,29 @@ def test_what_a_profile_equates_the_search_form_equates_too(
         assert search_form(folded).translate(LEET_TABLE) == search_form(ch).translate(LEET_TABLE)
     else:
         assert search_form(folded) == search_form(ch)
+
+
+# The basic plane (surrogates excepted) and the supplementary blocks evaders use: mathematical
+# letters and digits, enclosed letters, emoji with their modifiers, tag characters.
+WHOLE_PLANES = [
+    *range(0xD800),
+    *range(0xE000, 0x10000),
+    *range(0x1D400, 0x1D800),
+    *range(0x1F100, 0x1F700),
+    *range(0xE0000, 0xE0080),
+]
+
+
+@pytest.mark.parametrize("profile", COMMON_PROFILES, ids=str)
+def test_the_search_form_equates_what_common_profiles_equate_for_every_character(
+    profile: NormalizationProfile,
+) -> None:
+    leet = LEET_TABLE if profile.leetspeak else {}
+    table = translation_table(profile)
+    for cp in WHOLE_PLANES:
+        ch = chr(cp)
+        folded = ch.translate(table)
+        assert search_form(folded).translate(leet) == search_form(ch).translate(leet), hex(cp)
 
 
 @settings(deadline=None)
