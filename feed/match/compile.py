@@ -159,6 +159,7 @@ def _compile_text(
     profile: NormalizationProfile,
     word_boundaries: bool,
 ) -> tuple[str, TextIndicator]:
+    """The search-form key of one text indicator and how to confirm and report its matches."""
     core = _core(value)
     if core is None:
         raise _Unmatchable(
@@ -172,8 +173,6 @@ def _compile_text(
     leet = profile.leetspeak and not any(map(str.isdigit, key)) and any(map(str.isalpha, key))
     if profile.leetspeak and not leet:
         flags = tuple(f and name != "leetspeak" for name, f in zip(_FLAGS, flags, strict=True))
-    if leet:
-        key = key.translate(LEET_TABLE)
     compiled_profile = _profile(flags)
     compiled = TextIndicator(
         record=record,
@@ -196,7 +195,7 @@ def _compile_text(
     return key, compiled
 
 
-def _text_indicators(record: AnyRecord, ref: RecordRef) -> Iterable[tuple[str, dict[str, Any]]]:
+def _text_indicators(record: AnyRecord) -> Iterable[tuple[str, dict[str, Any]]]:
     """(JSON pointer, arguments of `_compile_text`) for each text indicator of a record."""
     indicators = record.indicators
     for i, tp in enumerate(indicators.text_patterns):
@@ -279,18 +278,18 @@ def compile_records(
             continue
         count += 1
         ref = RecordRef(record.id, record.type, record.name, record.guidance)
-        for pointer, args in _text_indicators(record, ref):
+        for pointer, args in _text_indicators(record):
             try:
                 key, indicator = _compile_text(ref, **args)
             except _Unmatchable as why:
                 skipped.append(Problem(None, record.id, pointer, f"{why}; left out"))
                 continue
-            # Every pattern is in the main automaton under its plain search key, so undisguised
-            # and spaced-out forms are found in the one pass over all text; leetspeak patterns
-            # are also in the leet automaton, which only runs where leetspeak can hide.
-            search[search_form(indicator.core)].append(indicator)
+            # Every pattern is in the main automaton under its search key, so undisguised and
+            # spaced-out forms are found in the one pass over all text; leetspeak patterns are
+            # also in the leet automaton, which only runs where leetspeak can hide.
+            search[key].append(indicator)
             if indicator.leet:
-                leet[key].append(indicator)
+                leet[key.translate(LEET_TABLE)].append(indicator)
             texts += 1
         for file_indicator in _file_indicators(record, ref):
             files[(file_indicator.algorithm, file_indicator.digest)].append(file_indicator)
