@@ -153,7 +153,9 @@ def _match_text(
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines output, for machines.")
 @click.option("--lines", is_flag=True, help="Each line of the input is a document of its own.")
 @click.option("--files", "files", is_flag=True, help="Match files by hash (SHA-256, MD5).")
-@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path, allow_dash=True))
+@click.argument(
+    "inputs", nargs=-1, metavar="[FILE|-|PATH]...", type=click.Path(path_type=Path, allow_dash=True)
+)
 @click.pass_context
 def match(
     ctx: click.Context,
