@@ -92,6 +92,13 @@ class Settings(BaseSettings):
         description="Days TUF timestamp metadata stays valid; `kpfeed refresh` must run sooner.",
     )
 
+    # -- consumer
+    mirror_dir: Path = Field(
+        default=Path("./var/mirror"),
+        description="Consumer mirror of the published directory, kept verified by the client; "
+        "`kpfeed match` reads the current package from `<mirror_dir>/package.json`.",
+    )
+
     # -- server
     feed_requires_token: bool = Field(
         default=False, description="Serve `/feed/` only to holders of a valid token."
