@@ -41,6 +41,7 @@ __all__ = [
     "Request",
     "RetryPolicy",
     "TransportFailure",
+    "download_failure",
 ]
 
 #: Above any real catalogue (100k records make ~300 MB); a setting can lower or raise it.
@@ -276,7 +277,7 @@ class Fetcher(FetcherInterface):
             if cap is not None and announced and announced.isdigit() and int(announced) > cap:
                 raise tuf_errors.DownloadLengthMismatchError(
                     f"{url}: the server announced {int(announced):,} bytes, more than the "
-                    f"{cap:,} allowed"
+                    f"{cap:,} bytes allowed"
                 )
             for chunk in reply.body:
                 received += len(chunk)

@@ -30,7 +30,7 @@ from feed.errors import (
     TrustError,
     ValidationFailed,
 )
-from feed.model.records import RECORD_ADAPTER, VERSION_PATTERN
+from feed.model.records import RECORD_ADAPTER, RECORD_CLASSES, VERSION_PATTERN
 from feed.model.release import PublishedPackage, ReleaseInfo
 
 __all__ = [
@@ -58,6 +58,7 @@ _TAIL = b"]}\n"
 #: A ValidationFailed names this many problems at most: enough to act on, never megabytes.
 _MAX_PROBLEMS = 50
 _VERSION = re.compile(VERSION_PATTERN)
+_RECORD_TYPES = frozenset(RECORD_CLASSES)
 
 #: One record's canonical JSON (keys sorted at every level), as bytes or a slice of a package.
 RecordBytes = bytes | memoryview
@@ -186,10 +187,8 @@ def pydantic_problems(
     """pydantic's errors as located Problems (`prefix` is the JSON pointer of the object)."""
     problems = []
     for item in error.errors(include_url=False):
-        loc = [str(part) for part in item["loc"]]
-        # A discriminated union puts the record type first: it is not a path in the document.
-        if record_id is not None and loc and loc[0] in ("group", "symbol", "manifesto"):
-            loc = loc[1:]
+        # A discriminated union adds the record type to the path: it is not in the document.
+        loc = [str(part) for part in item["loc"] if part not in _RECORD_TYPES]
         pointer = prefix + "".join(f"/{part}" for part in loc)
         problems.append(Problem(file, record_id, pointer, item["msg"]))
     return problems

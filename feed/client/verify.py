@@ -110,7 +110,7 @@ def _check_together(
     failures: list[tuple[str, KpfeedError]] = []
     current = [f for f in passed if not f.archived]
     newest = max((f.sequence for f in current), default=None)
-    floor = max(n for n in (newest, min_sequence) if n is not None) if passed else None
+    floor = max((n for n in (newest, min_sequence) if n is not None), default=None)
     catalogue = (current or passed)[0].catalogue if passed else None
     for file in passed:
         try:

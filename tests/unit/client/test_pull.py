@@ -100,7 +100,7 @@ def test_later_pulls_use_the_root_pinned_at_the_first(
 
 
 def test_first_pull_without_a_trusted_root_is_refused(fetcher: MemoryFetcher, mirror: Path) -> None:
-    with pytest.raises(ConfigError, match="needs the trusted root"):
+    with pytest.raises(ConfigError, match=r"needs the trusted root"):
         CatalogueClient("https://feed.test/", mirror, fetcher=fetcher).pull()
 
 
@@ -141,7 +141,7 @@ def test_mirror_changed_by_hand_is_not_used_as_a_delta_base(
 ) -> None:
     make_client().pull()
     (mirror / "package.json").write_bytes(b'{"edited": true}')
-    with pytest.raises(Exception, match="not the package the last pull verified"):
+    with pytest.raises(Exception, match=r"not the package the last pull verified"):
         Catalogue.load(mirror)
     site.release([changed(site.current.records[0], 1), *site.current.records[1:]])
 
@@ -158,7 +158,7 @@ def test_folder_with_a_foreign_package_json_is_refused(
 ) -> None:
     mirror.mkdir()
     (mirror / "package.json").write_bytes(b"mine")
-    with pytest.raises(ConflictError, match="did not write"):
+    with pytest.raises(ConflictError, match=r"did not write"):
         make_client().pull()
     assert (mirror / "package.json").read_bytes() == b"mine"
 
