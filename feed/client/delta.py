@@ -25,8 +25,6 @@ from feed.client.state import (
     MirrorState,
     RecordBytes,
     TargetRelease,
-    content_from_spans,
-    digest_of,
     pydantic_problems,
 )
 from feed.errors import DeltaError, ValidationFailed
@@ -215,24 +213,21 @@ def assemble_package(
             f"the package head is release {release.version} (sequence {release.sequence}), "
             f"not {target.version} (sequence {target.sequence})"
         )
-    digest = digest_of(records)
+    ordered = [records[record_id] for record_id in sorted(records)]
+    # Hashing two joined buffers beats 200k small hash updates by far for a large catalogue.
+    records_hash = hashlib.sha256(b"\n".join(ordered))
+    if ordered:
+        records_hash.update(b"\n")
+    digest = records_hash.hexdigest()
     if digest != head.records_digest:
         raise DeltaError(
             f"the changes give records digest {digest}, but release {release.version} "
             f"has {head.records_digest}"
         )
-    parts: list[RecordBytes] = [head.head]
-    spans = []
-    position = len(head.head)
-    for number, record_id in enumerate(sorted(records)):
-        if number:
-            parts.append(b",")
-            position += 1
-        encoded = records[record_id]
-        parts.append(encoded)
-        spans.append((record_id, position, position + len(encoded)))
-        position += len(encoded)
-    parts.append(_TAIL)
+    parts: list[RecordBytes] = [head.head, _TAIL]
+    if ordered:  # head, record, ",", record, ..., record, tail: joined in one copy
+        parts = [b","] * (2 * len(ordered) + 1)
+        parts[0], parts[1::2], parts[-1] = head.head, ordered, _TAIL
     data = b"".join(parts)
     sha256 = hashlib.sha256(data).hexdigest()
     if len(data) != target.length or sha256 != target.sha256:
@@ -240,6 +235,11 @@ def assemble_package(
             f"the rebuilt package ({len(data):,} bytes, sha256 {sha256}) is not the published "
             f"{target.path} ({target.length:,} bytes, sha256 {target.sha256})"
         )
+    spans = []
+    position = len(head.head)
+    for record_id, encoded in zip(sorted(records), ordered, strict=True):
+        spans.append((record_id, position, position + len(encoded)))
+        position += len(encoded) + 1
     state = MirrorState(
         catalogue=release.catalogue,
         version=release.version,
@@ -249,7 +249,8 @@ def assemble_package(
         length=len(data),
         records=len(records),
     )
-    return content_from_spans(data, state, release, spans)
+    # The records as given (slices of the old package and the changed ones): no new slices.
+    return MirrorContent(data, state, release, records, tuple(spans))
 
 
 @dataclass(frozen=True)

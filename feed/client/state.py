@@ -160,7 +160,7 @@ def check_target(
 class MirrorContent:
     """A verified package ready to become the mirror.
 
-    `records` maps each id (sorted) to its canonical bytes; `spans` says where each record
+    `records` maps each id to its canonical bytes; `spans` says where each record
     sits in `data` (id, start, end) when the package has the canonical layout, which lets the
     next pull rebuild it from a delta (None otherwise).
     """

@@ -80,7 +80,8 @@ def verify_files(
             # Expiry and order depend on the other files: checked once all are read.
             comment = verify_file(files[path], signature, public_key, file_name=path, now=None)
         except KpfeedError as error:
-            failures.append((path, error))
+            named = error if str(error).startswith(path) else type(error)(f"{path}: {error}")
+            failures.append((path, named))
             continue
         passed.append(
             VerifiedFile(

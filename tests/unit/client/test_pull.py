@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -167,3 +168,24 @@ def test_package_bytes_of_the_site_are_canonical(site: Site) -> None:
     data = site.files["package.json"]
     assert data == package_bytes(site.current)
     assert list(orjson.loads(data)) == ["format", "release", "records_digest", "records"]
+
+
+def test_mirror_changed_by_hand_in_place_fails_the_rebuild_and_takes_the_full_package(
+    site: Site, make_client: MakeClient, mirror: Path
+) -> None:
+    """Same size, same modification time: the records digest of the result catches it."""
+    make_client().pull()
+    package = mirror / "package.json"
+    stat = package.stat()
+    data = package.read_bytes()
+    at = data.rindex(b"Synthetic")  # in the last record, which the next release leaves alone
+    package.write_bytes(data[:at] + b"Synthet1c" + data[at + 9 :])
+    os.utime(package, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    site.release([changed(site.current.records[0], 1), *site.current.records[1:]])
+
+    result = make_client().pull()
+
+    assert result.method == "full"
+    assert result.delta_refused is not None
+    assert result.delta_refused.startswith("the changes give records digest")
+    assert package.read_bytes() == site.files["package.json"]

@@ -304,3 +304,10 @@ def test_releases_beyond_the_listed_page_cannot_be_chained() -> None:
     steps = release_steps(_releases(("2026.4", 4, "2026.3"), ("2026.3", 3, "2026.2")))
     with pytest.raises(DeltaError, match=r"does not link release 2026.4 back to 2026.1"):
         releases_between(steps, "2026.1", "2026.4")
+
+
+def test_release_without_records_is_rebuilt_too(base: MirrorContent) -> None:
+    expected = _package([], "2026.2", 2)
+    head = parse_head(expected, file="package.json")
+    content = assemble_package(head, {}, _target(expected, "2026.2", 2))
+    assert content.data == expected

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from feed.cli import main
 from feed.client import verify_directory
 from feed.errors import (
     BadSignatureError,
@@ -107,3 +110,33 @@ def test_file_without_its_signature_is_refused(site: Site, tmp_path: Path) -> No
     (folder / "releases.json.minisig").unlink()
     with pytest.raises(TrustError, match=r"releases.json: not signed \(releases.json.minisig"):
         verify_directory(folder, site.keyring.minisign, now=datetime.now(UTC))
+
+
+def _pubkey(site: Site, folder: Path) -> str:
+    path = folder / "minisign.pub"
+    path.write_bytes(site.files["minisign.pub"])
+    return str(path)
+
+
+def test_verify_command_lists_what_it_verified(two_releases: Site, tmp_path: Path) -> None:
+    folder = _download(two_releases, tmp_path / "dl")
+    result = CliRunner().invoke(
+        main, ["verify", str(folder), "--pubkey", _pubkey(two_releases, tmp_path), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.output)
+    assert {f["path"]: f["archived"] for f in listed}["releases/2026.1/package.json"] is True
+    assert {f["path"]: f["sequence"] for f in listed}["package.json"] == 2
+
+
+def test_verify_command_refuses_a_changed_file_with_exit_status_1(
+    two_releases: Site, tmp_path: Path
+) -> None:
+    folder = _download(two_releases, tmp_path / "dl")
+    changes = folder / "releases/2026.2/changes.json"
+    changes.write_bytes(changes.read_bytes() + b" ")
+    result = CliRunner().invoke(
+        main, ["verify", str(folder), "--pubkey", _pubkey(two_releases, tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert "error: releases/2026.2/changes.json: signature does not match" in result.output
