@@ -18,8 +18,10 @@ from __future__ import annotations
 import base64
 import contextlib
 import fcntl
+import os
 import shutil
-from collections.abc import Iterator, Mapping
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ from feed.client.state import (
     RECORDS_MARKER,
     MirrorContent,
     MirrorState,
+    RecordBytes,
     content_from_spans,
 )
 from feed.errors import ConflictError, DeltaError, StoreError
@@ -165,7 +168,7 @@ class Mirror:
                 if content.spans is not None:
                     spans = {"sha256": content.state.sha256, "spans": content.spans}
                     atomic_write(self._spans, orjson.dumps(spans), mode=0o644)
-                atomic_write(self.package_path, content.data, mode=0o644)
+                _atomic_write_chunks(self.package_path, content.chunks)
                 state = {
                     "format": _STATE_FORMAT,
                     "mirror": content.state.to_dict(),
@@ -181,6 +184,27 @@ class Mirror:
             atomic_write(self._cache, orjson.dumps(cache), mode=0o644)
         except OSError as error:
             raise _store_error(error, f"write the mirror {self.root}") from None
+
+
+def _atomic_write_chunks(path: Path, chunks: Iterable[RecordBytes]) -> None:
+    """`atomic_write` for a file given in pieces: temp file, fsync, rename, folder fsync."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o644)
+        with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
+            handle.writelines(chunks)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 def _read_json(path: Path) -> Any:

@@ -160,16 +160,24 @@ def check_target(
 class MirrorContent:
     """A verified package ready to become the mirror.
 
-    `records` maps each id to its canonical bytes; `spans` says where each record
-    sits in `data` (id, start, end) when the package has the canonical layout, which lets the
-    next pull rebuild it from a delta (None otherwise).
+    `chunks` joined are the package's bytes (one chunk, or head, records and separators when
+    rebuilt from a delta: written as they are, never copied into one 300 MB object);
+    `records` maps each id to its canonical bytes; `spans` says where each record sits in the
+    package (id, start, end) when it has the canonical layout, which lets the next pull
+    rebuild it from a delta (None otherwise).
     """
 
-    data: bytes
+    chunks: tuple[RecordBytes, ...]
     state: MirrorState
     release: ReleaseInfo
     records: Mapping[str, RecordBytes]
     spans: tuple[tuple[str, int, int], ...] | None
+
+    @property
+    def data(self) -> bytes:
+        """The package's bytes in one object (a copy when there are several chunks)."""
+        only = self.chunks[0] if len(self.chunks) == 1 else None
+        return only if isinstance(only, bytes) else b"".join(self.chunks)
 
 
 def digest_of(records: Mapping[str, RecordBytes]) -> str:
@@ -244,7 +252,7 @@ def verify_package(data: bytes, target: TargetRelease, *, file: str = PACKAGE) -
     if spans is not None:
         # Slices of the package instead of copies: half the memory for a large catalogue.
         return content_from_spans(data, state, release, spans)
-    return MirrorContent(data, state, release, records, None)
+    return MirrorContent((data,), state, release, records, None)
 
 
 def content_from_spans(
@@ -253,7 +261,7 @@ def content_from_spans(
     """A mirror's content from its package bytes and the record spans saved beside it."""
     view = memoryview(data)
     records = {record_id: view[start:end] for record_id, start, end in spans}
-    return MirrorContent(data, state, release, records, tuple(spans))
+    return MirrorContent((data,), state, release, records, tuple(spans))
 
 
 def _check_hash(data: bytes, target: TargetRelease, file: str) -> None:
