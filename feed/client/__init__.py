@@ -8,7 +8,8 @@
 - `feed.client.http`: `HttpxFetcher` (token, proxies, timeouts);
 - `feed.client.state`, `feed.client.delta`: the trusted mirror state and deltas, pure;
 - `feed.client.mirror`: the mirror folder, written atomically;
-- `feed.client.updater`: `CatalogueClient`, the I/O around python-tuf's `Updater`;
+- `feed.client.updater`: `CatalogueClient`, the I/O around python-tuf's `Updater` (with
+  `feed.client.primed`), returning `feed.client.result.PullResult`;
 - `feed.client.catalogue`: `Catalogue`;
 - `feed.client.verify`: minisign checks of files fetched by hand (`kpfeed verify`).
 """
@@ -17,7 +18,8 @@ from feed.client.catalogue import Catalogue
 from feed.client.delta import ChangeCounts, apply_changes
 from feed.client.fetch import Fetcher, FetchStats, MemoryFetcher, Reply, Request, RetryPolicy
 from feed.client.http import HttpxFetcher
-from feed.client.updater import CatalogueClient, PullResult
+from feed.client.result import PullResult
+from feed.client.updater import CatalogueClient
 from feed.client.verify import VerifiedFile, verify_directory
 
 __all__ = [

@@ -43,6 +43,8 @@ from feed.sign.protected import atomic_write
 __all__ = ["CachedResponse", "Mirror"]
 
 _STATE_FORMAT = "kpfeed-mirror/1"
+#: Pieces of a package at least this large are written as they are; smaller ones gathered.
+_GATHER = 1 << 20
 #: Only small answers are cached for conditional requests (timestamp.json is ~1 KB).
 _MAX_CACHED = 64 * 1024
 
@@ -187,16 +189,35 @@ class Mirror:
 
 
 def _atomic_write_chunks(path: Path, chunks: Iterable[RecordBytes]) -> None:
-    """`atomic_write` for a file given in pieces: temp file, fsync, rename, folder fsync."""
+    """`atomic_write` for a file given in pieces: temp file, fsync, rename, folder fsync.
+
+    Large pieces go to the kernel as they are (no copy through a buffer); small ones are
+    gathered into about a megabyte first.
+    """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
-            handle.writelines(chunks)
-            handle.flush()
-            os.fsync(handle.fileno())
+        pending: list[RecordBytes] = []
+        size = 0
+        for chunk in chunks:
+            if len(chunk) >= _GATHER:
+                _write_all(fd, b"".join(pending))
+                pending, size = [], 0
+                _write_all(fd, chunk)
+                continue
+            pending.append(chunk)
+            size += len(chunk)
+            if size >= _GATHER:
+                _write_all(fd, b"".join(pending))
+                pending, size = [], 0
+        _write_all(fd, b"".join(pending))
+        os.fsync(fd)
+        os.close(fd)
+        fd = -1
         os.replace(tmp, path)
     except BaseException:
+        if fd >= 0:
+            os.close(fd)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
@@ -205,6 +226,12 @@ def _atomic_write_chunks(path: Path, chunks: Iterable[RecordBytes]) -> None:
         os.fsync(folder)
     finally:
         os.close(folder)
+
+
+def _write_all(fd: int, data: RecordBytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _read_json(path: Path) -> Any:

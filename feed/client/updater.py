@@ -20,17 +20,14 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import io
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Literal
 
 from tuf.api import exceptions as tuf_errors
 from tuf.api.metadata import Metadata, Root
 from tuf.ngclient import Updater, UpdaterConfig
-from tuf.ngclient.fetcher import FetcherInterface
 
 from feed import __version__
 from feed.client.catalogue import Catalogue
@@ -48,6 +45,8 @@ from feed.client.delta import (
 from feed.client.fetch import Fetcher, FetchStats, RetryPolicy
 from feed.client.http import HttpxFetcher
 from feed.client.mirror import CachedResponse, Mirror
+from feed.client.primed import OfflineMiss, PrimedFetcher
+from feed.client.result import PullResult
 from feed.client.state import (
     PACKAGE,
     RELEASES,
@@ -63,74 +62,10 @@ from feed.client.trust import refused
 from feed.config import Settings, get_settings
 from feed.errors import ConfigError, DeltaError, FetchError, TrustError
 
-__all__ = ["CatalogueClient", "PullResult"]
+__all__ = ["CatalogueClient"]
 
 #: First bytes of the published package read to rebuild it from deltas; more if notes are long.
 _HEAD_BYTES = (8 * 1024, 256 * 1024)
-
-
-@dataclass(frozen=True)
-class PullResult:
-    """What a pull did: from which release to which, how, and what it cost."""
-
-    mirror: Path
-    catalogue: str
-    from_version: str | None
-    from_sequence: int | None
-    to_version: str
-    to_sequence: int
-    method: Literal["unchanged", "delta", "full"]
-    #: Releases whose changes were applied, oldest first (delta only).
-    deltas: tuple[str, ...]
-    #: None when the old mirror could not be read to compare with (it was repaired).
-    added: int | None
-    changed: int | None
-    retired: int | None
-    total: int
-    requests: int
-    bytes_received: int
-    #: Why deltas were not used although the mirror was behind (the full package was).
-    delta_refused: str | None = None
-
-    @property
-    def changed_anything(self) -> bool:
-        return self.method != "unchanged"
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["mirror"] = str(self.mirror)
-        data["deltas"] = list(self.deltas)
-        return data
-
-    def describe(self) -> list[str]:
-        """Lines for a person: what changed, how, and the cost."""
-        target = f"{self.to_version} (sequence {self.to_sequence})"
-        if self.method == "unchanged":
-            head = f"{self.catalogue}: {target} is current; nothing to do"
-        else:
-            origin = (
-                f"{self.from_version} (sequence {self.from_sequence})"
-                if self.from_version
-                else "an empty mirror"
-            )
-            how = (
-                f"by delta ({', '.join(f'releases/{v}/changes.json' for v in self.deltas)})"
-                if self.method == "delta"
-                else "with the full package.json"
-            )
-            head = f"{self.catalogue}: {origin} -> {target} {how}"
-        lines = [head]
-        if self.method != "unchanged":
-            if self.added is None:
-                counts = "old mirror unreadable, so no counts"
-            else:
-                counts = f"{self.added} added, {self.changed} changed, {self.retired} retired"
-            lines.append(f"  {counts}; {self.total} records")
-        if self.delta_refused:
-            lines.append(f"  delta not used: {self.delta_refused}")
-        lines.append(f"  {self.bytes_received:,} bytes received in {self.requests} request(s)")
-        lines.append(f"  mirror: {self.mirror / PACKAGE}")
-        return lines
 
 
 class CatalogueClient:
@@ -271,7 +206,7 @@ class CatalogueClient:
                 metadata_base_url=self._metadata_url,
                 target_dir=str(self.mirror.work_dir),
                 target_base_url=self._targets_url,
-                fetcher=_Primed(self.fetcher, primed, offline=offline),
+                fetcher=PrimedFetcher(self.fetcher, primed, offline=offline),
                 config=self._config,
                 bootstrap=root,
             )
@@ -283,7 +218,7 @@ class CatalogueClient:
             with self._refusing(f"TUF metadata from {self._metadata_url}"):
                 updater.refresh()
                 info = updater.get_targetinfo(PACKAGE)
-        except _OfflineMiss:
+        except OfflineMiss:
             if allow_offline_miss:
                 return None
             raise  # pragma: no cover - only the offline updater raises it
@@ -313,7 +248,7 @@ class CatalogueClient:
     def _refusing(self, what: str) -> Iterator[None]:
         try:
             yield
-        except _OfflineMiss:
+        except OfflineMiss:
             raise
         except (tuf_errors.RepositoryError, tuf_errors.DownloadError) as error:
             answer = self.fetcher.last_answer
@@ -353,7 +288,7 @@ class CatalogueClient:
             assert downloaded is not None
             deltas.append(parse_changes(downloaded[0], file=changes_path(version)))
         records, touched = apply_changes(base.records, base.state, deltas)
-        content = assemble_package(self._head(target), records, target)
+        content = assemble_package(self._head(target), records, target, base=base)
         return content, tuple(versions), touched
 
     def _head(self, target: TargetRelease) -> PackageHead:
@@ -401,42 +336,6 @@ class CatalogueClient:
             bytes_received=spent.bytes_received,
             delta_refused=refusal,
         )
-
-
-class _OfflineMiss(tuf_errors.DownloadHTTPError):
-    """The offline updater needed a file it does not have: go online after all."""
-
-
-class _Primed(FetcherInterface):
-    """Hands python-tuf the bytes already fetched (timestamp.json) and fetches the rest.
-
-    Offline (after a `304` for timestamp.json) it fetches nothing: the probe for a newer root
-    is answered "none" (404), since a new root reaches clients with a new timestamp (ADR 0005),
-    and anything else raises `_OfflineMiss`.
-    """
-
-    def __init__(self, fetcher: Fetcher, primed: Mapping[str, bytes], *, offline: bool) -> None:
-        self._fetcher, self._primed, self._offline = fetcher, primed, offline
-
-    def _fetch(self, url: str) -> Iterator[bytes]:  # pragma: no cover - download_file is used
-        return self._fetcher.fetch(url)
-
-    @contextlib.contextmanager
-    def download_file(self, url: str, max_length: int) -> Iterator[IO[bytes]]:
-        data = self._primed.get(url)
-        if data is not None:
-            if len(data) > max_length:
-                raise tuf_errors.DownloadLengthMismatchError(
-                    f"{url}: {len(data):,} bytes, more than the {max_length:,} allowed"
-                )
-            yield io.BytesIO(data)
-        elif self._offline and url.endswith(".root.json"):
-            raise tuf_errors.DownloadHTTPError(f"{url}: not asked for (timestamp unchanged)", 404)
-        elif self._offline:
-            raise _OfflineMiss(f"{url}: not in the local metadata", 404)
-        else:
-            with self._fetcher.download_file(url, max_length) as temp:
-                yield temp
 
 
 @contextlib.contextmanager

@@ -16,6 +16,8 @@ MODULES = [
     "feed.client.fetch",
     "feed.client.http",
     "feed.client.mirror",
+    "feed.client.primed",
+    "feed.client.result",
     "feed.client.state",
     "feed.client.trust",
     "feed.client.updater",

@@ -311,3 +311,16 @@ def test_release_without_records_is_rebuilt_too(base: MirrorContent) -> None:
     head = parse_head(expected, file="package.json")
     content = assemble_package(head, {}, _target(expected, "2026.2", 2))
     assert content.data == expected
+
+
+def test_records_the_base_holds_in_a_row_are_taken_as_one_slice(base: MirrorContent) -> None:
+    old = records(6)
+    new = [*old[:3], changed(old[3], 1), *old[4:]]
+    delta = _changes(base, [Change(op="MOD", id=new[3].id, revision=2, record=new[3])], result=new)
+    result, _ = apply_changes(base.records, base.state, [delta])
+    expected = _package(new, "2026.2", 2)
+    head = parse_head(expected[:4096], file="package.json")
+    content = assemble_package(head, result, _target(expected, "2026.2", 2), base=base)
+    assert content.data == expected
+    # head, records 0-2, ",", record 3 (new), ",", records 4-5, tail
+    assert len(content.chunks) == 7
