@@ -113,6 +113,29 @@ class Settings(BaseSettings):
         default=None, description="Secret for console session cookies (random when unset)."
     )
 
+    # -- client (`kpfeed pull`)
+    feed_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token `kpfeed pull` sends to a deployment that restricts the feed "
+        "(`--token` overrides it).",
+    )
+    client_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds `kpfeed pull` waits to connect, and between bytes while reading.",
+    )
+    client_retries: int = Field(
+        default=3,
+        ge=0,
+        le=10,
+        description="Retries after a connection error or a 5xx answer, with exponential backoff.",
+    )
+    client_max_bytes: int = Field(
+        default=1024**3,
+        ge=1024 * 1024,
+        description="Largest response `kpfeed pull` accepts, the full package included (bytes).",
+    )
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
