@@ -26,6 +26,7 @@
     ├── FetchError                  the network fetch failed (status, size cap, timeout)
     │   └── TooLargeError           a response exceeds its size cap
     ├── DeltaError                  a changes file does not apply to the mirror
+    ├── ExportError                 an export (STIX, MISP, CSV, keywords) cannot be written
     ├── AuthError                   who is asking
     │   ├── UnauthenticatedError    no valid token or session
     │   └── ForbiddenError          authenticated, but the role does not allow it
@@ -50,6 +51,7 @@ __all__ = [
     "CycleClosedError",
     "DeltaError",
     "ExpiredError",
+    "ExportError",
     "FeedbackError",
     "FetchError",
     "ForbiddenError",
@@ -216,6 +218,10 @@ class TooLargeError(FetchError):
 
 class DeltaError(KpfeedError):
     """A changes file does not apply to the mirror it was meant for."""
+
+
+class ExportError(KpfeedError):
+    """An export cannot be written where it was asked for (path taken, no permission, disk)."""
 
 
 class AuthError(KpfeedError):
