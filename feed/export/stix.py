@@ -9,9 +9,10 @@ import orjson
 
 from feed.export.common import record_times, utc
 from feed.export.stix_records import (
-    EXTENSION_ID,
     KPFEED_IDENTITY_ID,
+    PROPERTIES_EXTENSION_ID,
     RELATIONSHIP_TYPE,
+    SYMBOL_EXTENSION_ID,
     SYMBOL_TYPE,
     RecordObjects,
     Stamp,
@@ -26,7 +27,14 @@ from feed.model import AnyRecord, PublishedPackage, ReleaseInfo
 from feed.model.records import RECORD_NAMESPACE
 from feed.model.vocab import Tlp
 
-__all__ = ["EXTENSION_ID", "SYMBOL_TYPE", "stix_bundle", "to_stix"]
+__all__ = [
+    "PROPERTIES_EXTENSION_ID",
+    "SYMBOL_EXTENSION_ID",
+    "SYMBOL_TYPE",
+    "TLP2_EXTENSION_ID",
+    "stix_bundle",
+    "to_stix",
+]
 
 #: When the kpfeed extension (version below) and its author identity were defined.
 EXTENSION_CREATED = "2026-11-29T00:00:00.000Z"
@@ -77,7 +85,7 @@ def stix_bundle(package: PublishedPackage) -> dict[str, Any]:
         objects[file["id"]] = file | {"object_marking_refs": [tlp_marking_id(tlp)]}
     used_tlps = {Tlp.CLEAR} | {record.tlp for record in package.records}
     meta = [_tlp_marking(tlp) for tlp in Tlp if tlp in used_tlps]
-    meta += [_kpfeed_identity(), _extension_definition(), _publisher(package, publisher_id)]
+    meta += [_kpfeed_identity(), *_extension_definitions(), _publisher(package, publisher_id)]
     bundle_uuid = uuid5(RECORD_NAMESPACE, f"stix-bundle:{release.catalogue}:{release.version}")
     return {
         "type": "bundle",
@@ -139,7 +147,7 @@ def _relationships(
                     "source_ref": built[record.id].main_id,
                     "target_ref": built[target_id].main_id,
                     "extensions": {
-                        EXTENSION_ID: {
+                        PROPERTIES_EXTENSION_ID: {
                             "extension_type": "property-extension",
                             "relation": relation,
                         }
@@ -181,31 +189,48 @@ def _kpfeed_identity() -> dict[str, Any]:
     }
 
 
-def _extension_definition() -> dict[str, Any]:
-    return {
+def _extension_definitions() -> list[dict[str, Any]]:
+    schema = (
+        "JSON Schema {name} in feed/export/stix-schemas/ of kpfeed (the layout "
+        "`stix2_validator --schemas` reads), described in docs/guides/exports.md; property "
+        "names and meanings follow the kpfeed record model (docs/concepts/records.md)."
+    )
+    common = {
         "type": "extension-definition",
         "spec_version": "2.1",
-        "id": EXTENSION_ID,
         "created_by_ref": KPFEED_IDENTITY_ID,
         "created": EXTENSION_CREATED,
         "modified": EXTENSION_CREATED,
-        "name": "kpfeed Knowledge Package records",
-        "description": (
-            f"Adds the `{SYMBOL_TYPE}` SDO for symbols (numbers, runes, slogans, gestures, "
-            "flags, logos, memes, emoji) used by violent extremists, and a property extension "
-            "that carries kpfeed's moderation guidance, ambiguity level, aliases by language, "
-            "text patterns with their normalization, legal designations and lifecycle fields "
-            "on threat-actor, report and relationship objects."
-        ),
-        "schema": (
-            "JSON Schema shipped with kpfeed as feed/export/kpfeed-stix-extension.schema.json "
-            "and described in docs/guides/exports.md; property names and meanings are those "
-            "of the kpfeed record model (docs/concepts/records.md)."
-        ),
         "version": EXTENSION_VERSION,
-        "extension_types": ["new-sdo", "property-extension"],
         "object_marking_refs": [tlp_marking_id(Tlp.CLEAR)],
     }
+    return [
+        {
+            "id": SYMBOL_EXTENSION_ID,
+            "name": "kpfeed symbol",
+            "description": (
+                f"Adds the `{SYMBOL_TYPE}` SDO: a symbol (number, rune, slogan, gesture, flag, "
+                "logo, meme, emoji) used by violent extremists, with its moderation guidance, "
+                "ambiguity level, aliases by language and text patterns with their "
+                "normalization, as catalogued by a kpfeed knowledge package."
+            ),
+            "schema": schema.format(name=f"{SYMBOL_EXTENSION_ID}.json"),
+            "extension_types": ["new-sdo"],
+        }
+        | common,
+        {
+            "id": PROPERTIES_EXTENSION_ID,
+            "name": "kpfeed record properties",
+            "description": (
+                "Adds kpfeed's record fields to threat-actor, report and relationship objects: "
+                "moderation guidance and ambiguity level, aliases by language, text patterns, "
+                "legal designations, lifecycle fields, and the exact kpfeed relation type."
+            ),
+            "schema": schema.format(name=f"{PROPERTIES_EXTENSION_ID}.json"),
+            "extension_types": ["property-extension"],
+        }
+        | common,
+    ]
 
 
 def _publisher(package: PublishedPackage, publisher_id: str) -> dict[str, Any]:

@@ -14,9 +14,10 @@ from feed.model.records import RECORD_NAMESPACE, FileHash
 from feed.model.vocab import Confidence, GroupKind, RelationType, Tlp
 
 __all__ = [
-    "EXTENSION_ID",
     "KPFEED_IDENTITY_ID",
+    "PROPERTIES_EXTENSION_ID",
     "RELATIONSHIP_TYPE",
+    "SYMBOL_EXTENSION_ID",
     "SYMBOL_TYPE",
     "RecordObjects",
     "Stamp",
@@ -32,8 +33,15 @@ __all__ = [
 
 #: The type of the new SDO that carries a symbol record (STIX 2.1 §7.3, extension `new-sdo`).
 SYMBOL_TYPE = "x-kpfeed-symbol"
-#: Fixed forever: the kpfeed extension definition and the kpfeed identity that defines it.
-EXTENSION_ID = f"extension-definition--{uuid5(RECORD_NAMESPACE, 'stix-extension:kpfeed')}"
+#: Fixed forever: kpfeed's two extension definitions and the kpfeed identity that defines them.
+#: Two, not one with both extension types: the stix2 library maps one extension id to one
+#: extension class, so a shared id would make consumers' registrations clash.
+SYMBOL_EXTENSION_ID = (
+    f"extension-definition--{uuid5(RECORD_NAMESPACE, 'stix-extension:kpfeed-symbol')}"
+)
+PROPERTIES_EXTENSION_ID = (
+    f"extension-definition--{uuid5(RECORD_NAMESPACE, 'stix-extension:kpfeed-properties')}"
+)
 KPFEED_IDENTITY_ID = f"identity--{uuid5(RECORD_NAMESPACE, 'stix-identity:kpfeed')}"
 #: STIX 2.1 §2.9: deterministic ids of cyber observables are UUIDv5 in this namespace.
 SCO_NAMESPACE = UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")
@@ -273,7 +281,9 @@ def record_objects(record: AnyRecord, release: ReleaseInfo, created_by: str) -> 
 
 
 def _extension(record: AnyRecord) -> dict[str, Any]:
-    return {EXTENSION_ID: {"extension_type": "property-extension", **kpfeed_fields(record)}}
+    return {
+        PROPERTIES_EXTENSION_ID: {"extension_type": "property-extension", **kpfeed_fields(record)}
+    }
 
 
 def _file_links(record: AnyRecord, stamp: Stamp, main_id: str, out: RecordObjects) -> None:
@@ -318,7 +328,7 @@ def _symbol(record: Symbol, stamp: Stamp) -> RecordObjects:
     out = RecordObjects(main_id=symbol_id)
     symbol = stamp.common(SYMBOL_TYPE, symbol_id) | _descriptive(record)
     symbol |= clean({"aliases": _aliases(record)}) | kpfeed_fields(record)
-    symbol["extensions"] = {EXTENSION_ID: {"extension_type": "new-sdo"}}
+    symbol["extensions"] = {SYMBOL_EXTENSION_ID: {"extension_type": "new-sdo"}}
     out.objects.append(symbol)
     _file_links(record, stamp, symbol_id, out)
     return out
@@ -362,7 +372,7 @@ def _manifesto(record: Manifesto, stamp: Stamp) -> RecordObjects:
     report |= {"report_types": ["threat-report"], "published": stamp.created}
     extension = _extension(record)
     if variants:
-        extension[EXTENSION_ID]["file_variants"] = variants
+        extension[PROPERTIES_EXTENSION_ID]["file_variants"] = variants
     report["extensions"] = extension
     # object_refs must not be empty; related records are added when relations are resolved.
     report["object_refs"] = dedupe(refs)

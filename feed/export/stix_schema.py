@@ -1,8 +1,9 @@
-"""JSON Schema of kpfeed's STIX extension (`x-kpfeed-symbol` and the property extension).
+"""JSON Schemas of kpfeed's STIX extensions, in the layout `stix2_validator --schemas` reads.
 
-Built from the record model, so the extension cannot drift from the records it carries; the
-rendered file ships as `feed/export/kpfeed-stix-extension.schema.json` and a test keeps the
-two equal.
+Built from the record model, so the extensions cannot drift from the records they carry. The
+rendered files ship in `feed/export/stix-schemas/` (a test keeps them equal to what this
+module renders): `x-kpfeed-symbol.json` for the new SDO, and one file per extension
+definition id, which the OASIS validator applies to every object using that extension.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from feed.export.stix_records import PROPERTIES_EXTENSION_ID, SYMBOL_EXTENSION_ID, SYMBOL_TYPE
 from feed.model.records import (
     ID_PATTERN,
     VERSION_PATTERN,
@@ -36,10 +38,9 @@ from feed.model.vocab import (
     SymbolCategory,
 )
 
-__all__ = ["SCHEMA_FILE", "extension_json_schema", "render_extension_schema"]
+__all__ = ["SCHEMA_DIR", "extension_json_schema", "validator_schemas"]
 
-SCHEMA_FILE = Path(__file__).with_name("kpfeed-stix-extension.schema.json")
-_SYMBOL_TYPE = "x-kpfeed-symbol"  # = feed.export.stix_records.SYMBOL_TYPE (no import cycle)
+SCHEMA_DIR = Path(__file__).with_name("stix-schemas")
 
 #: STIX common properties a `x-kpfeed-symbol` may carry; the OASIS validator checks their form.
 _STIX_COMMON = [
@@ -143,11 +144,11 @@ def extension_json_schema() -> dict[str, Any]:
         "reference_images": _array(_ref("ReferenceImage"), "Reference images"),
     }
     defs["symbol"] = {
-        "title": _SYMBOL_TYPE,
+        "title": SYMBOL_TYPE,
         "description": "A symbol record as a STIX 2.1 SDO (extension type `new-sdo`).",
         "type": "object",
         "properties": {name: {} for name in _STIX_COMMON}
-        | {"type": {"const": _SYMBOL_TYPE}}
+        | {"type": {"const": SYMBOL_TYPE}}
         | common
         | symbol_only,
         "required": ["type", "id", "name", "category", "ambiguity", "record_id", "extensions"],
@@ -196,6 +197,28 @@ def extension_json_schema() -> dict[str, Any]:
     }
 
 
-def render_extension_schema() -> bytes:
-    """The schema file's bytes, as committed."""
-    return (json.dumps(extension_json_schema(), indent=2, ensure_ascii=False) + "\n").encode()
+def validator_schemas() -> dict[str, bytes]:
+    """The schema files by name, each self-contained, as committed in `stix-schemas/`."""
+    base = extension_json_schema()
+    symbol = base | {"title": f"{SYMBOL_TYPE} object", "$ref": "#/$defs/symbol"}
+    properties = base | {
+        "title": "Object using the kpfeed record properties extension",
+        "type": "object",
+        "properties": {
+            "extensions": {
+                "type": "object",
+                "properties": {PROPERTIES_EXTENSION_ID: {"$ref": "#/$defs/property_extension"}},
+                "required": [PROPERTIES_EXTENSION_ID],
+            }
+        },
+        "required": ["extensions"],
+    }
+    docs = {
+        f"{SYMBOL_TYPE}.json": symbol,
+        f"{SYMBOL_EXTENSION_ID}.json": symbol,
+        f"{PROPERTIES_EXTENSION_ID}.json": properties,
+    }
+    return {
+        name: (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
+        for name, doc in docs.items()
+    }
