@@ -38,7 +38,12 @@ from feed.model.vocab import (
     SymbolCategory,
 )
 
-__all__ = ["SCHEMA_DIR", "extension_json_schema", "validator_schemas"]
+__all__ = [
+    "SCHEMA_DIR",
+    "extension_json_schema",
+    "validator_schemas",
+    "write_validator_schemas",
+]
 
 SCHEMA_DIR = Path(__file__).with_name("stix-schemas")
 
@@ -222,3 +227,14 @@ def validator_schemas() -> dict[str, bytes]:
         name: (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
         for name, doc in docs.items()
     }
+
+
+def write_validator_schemas(folder: Path = SCHEMA_DIR) -> None:
+    """Re-render the shipped schema files (after a record model change)."""
+    folder.mkdir(exist_ok=True)
+    for name, data in validator_schemas().items():
+        (folder / name).write_bytes(data)
+
+
+if __name__ == "__main__":  # python -m feed.export.stix_schema
+    write_validator_schemas()
