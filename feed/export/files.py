@@ -117,6 +117,10 @@ def _write_file(data: bytes, out: Path) -> None:
 
 
 def _write_folder(fmt: ExportFormat, files: dict[str, bytes], out: Path) -> None:
+    # The swap renames `out`; that must not be the folder we (or the user's shell) stand in.
+    out = out.resolve()
+    if out == Path.cwd() or out in Path.cwd().parents:
+        raise ExportError(f"{out} is the current folder or holds it; name a folder below it")
     if out.exists():
         if not out.is_dir():
             raise ExportError(f"{out} is a file; the {fmt.value} export is a folder")

@@ -26,7 +26,8 @@ def package_of(
 ) -> PublishedPackage:
     """A published package of these records, as release `2026.<sequence>`."""
     ordered = sorted(records, key=lambda r: r.id)
-    tlp = max((r.tlp for r in ordered), key=[Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER].index)
+    order = [Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER]
+    tlp = max((r.tlp for r in ordered), key=order.index, default=Tlp.CLEAR)
     release = ReleaseInfo(
         catalogue=CATALOGUE,
         title="Test catalogue",

@@ -29,6 +29,13 @@ def test_a_folder_not_written_by_export_is_refused_and_left_alone(tmp_path: Path
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
+def test_the_current_folder_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ExportError, match="current folder"):
+        write_export(ExportFormat.CSV, {"records.csv": b"x"}, Path("."))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_empty_folder_is_used(tmp_path: Path) -> None:
     write_export(ExportFormat.CSV, {"records.csv": b"x"}, tmp_path)
     assert (tmp_path / "records.csv").read_bytes() == b"x"

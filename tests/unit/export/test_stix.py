@@ -115,7 +115,7 @@ def test_bundle_with_hashes_amber_and_retired_records_passes_the_validator() -> 
             4, indicators={"file_hashes": [{"algorithm": "sha1", "value": fake_hash("x", 40)}]}
         ),
         synthetic(2),
-        synthetic(5),
+        synthetic(5, file_variants=[], relations=[]),
     ]
     errors, warnings = _validate(to_stix(package_of(records)))
     assert errors == []
@@ -201,6 +201,20 @@ def test_manifesto_report_lists_file_observables_with_standard_ids() -> None:
     hashes = files[0]["hashes"]
     assert set(hashes) == {"SHA-256", "MD5"}
     assert files[0]["id"] == file_id(hashes) == stix2.File(hashes=hashes).id
+
+
+def test_a_manifesto_with_nothing_to_refer_to_still_gives_a_report_with_refs() -> None:
+    manifesto = synthetic(5, file_variants=[], relations=[])
+    assert manifesto.type == "manifesto"
+    objects = _objects(package_of([manifesto]))
+    report = objects[f"report--{manifesto.uuid}"]
+    assert report["object_refs"] == [report["created_by_ref"]]
+    assert objects[report["created_by_ref"]]["name"] == "kpfeed tests"
+
+
+def test_an_empty_package_is_a_valid_bundle() -> None:
+    errors, _ = _validate(to_stix(package_of([])))
+    assert errors == []
 
 
 def test_manifesto_without_hashes_has_no_file_objects(sample: PublishedPackage) -> None:
