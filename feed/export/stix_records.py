@@ -120,10 +120,18 @@ def clean(value: dict[str, Any]) -> dict[str, Any]:
 
 def _clean(value: Any) -> Any:
     if isinstance(value, dict):
-        out = {k: _clean(v) for k, v in value.items()}
-        return {k: v for k, v in out.items() if v is not None and v != [] and v != {}}
+        out = {}
+        for key, item in value.items():
+            if isinstance(item, dict | list):
+                item = _clean(item)
+                if not item:
+                    continue
+            elif item is None:
+                continue
+            out[key] = item
+        return out
     if isinstance(value, list):
-        return [_clean(v) for v in value]
+        return [_clean(item) if isinstance(item, dict | list) else item for item in value]
     return value
 
 
