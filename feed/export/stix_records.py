@@ -99,8 +99,8 @@ def stix_id(stix_type: str, record_uuid: UUID, role: str | None = None) -> str:
 def file_id(hashes: dict[str, str]) -> str:
     """Deterministic `file` id per STIX 2.1 §2.9: UUIDv5 over the canonical JSON of one hash.
 
-    The hash is chosen in the spec's order of preference (MD5, SHA-1, SHA-256, SHA-512), so
-    the id equals what any conforming producer computes for the same file.
+    One hash is chosen in the order the OASIS stix2 library uses (MD5, SHA-1, SHA-256,
+    SHA-512), so the id equals the one it computes for the same file (a test checks this).
     """
     for name in ("MD5", "SHA-1", "SHA-256", "SHA-512"):
         if name in hashes:

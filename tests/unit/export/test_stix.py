@@ -101,9 +101,13 @@ def test_sample_bundle_passes_the_oasis_validator_without_errors(sample_stix: by
 def test_bundle_of_1000_synthetic_records_passes_the_oasis_validator(
     synthetic_1k: PublishedPackage,
 ) -> None:
-    errors, warnings = _validate(to_stix(synthetic_1k))
+    data = to_stix(synthetic_1k)
+    errors, warnings = _validate(data)
     assert errors == []
     assert _codes(warnings) <= ACCEPTED_WARNINGS
+    parsed = stix2.parse(data.decode(), allow_custom=True)
+    assert len(parsed.objects) == len(json.loads(data)["objects"])
+    assert sum(isinstance(o, KpfeedSymbol) for o in parsed.objects) == 333
 
 
 def test_bundle_with_hashes_amber_and_retired_records_passes_the_validator() -> None:
