@@ -14,6 +14,7 @@
     │   ├── VersionOrderError       version or sequence does not increase
     │   ├── FourEyesError           the approver is the creator
     │   └── ImmutableReleaseError   a published release cannot change
+    ├── ExportError                 writing files failed: package sources, schemas, exports
     ├── PublishError                rendering, checking or writing the published directory failed
     ├── KeyStoreError               signing keys missing, unreadable or wrongly protected
     ├── TrustError                  a published artifact failed verification
@@ -26,7 +27,6 @@
     ├── FetchError                  the network fetch failed (status, size cap, timeout)
     │   └── TooLargeError           a response exceeds its size cap
     ├── DeltaError                  a changes file does not apply to the mirror
-    ├── ExportError                 an export (STIX, MISP, CSV, keywords) cannot be written
     ├── AuthError                   who is asking
     │   ├── UnauthenticatedError    no valid token or session
     │   └── ForbiddenError          authenticated, but the role does not allow it
@@ -172,6 +172,11 @@ class ImmutableReleaseError(ReleaseError):
     """A published release cannot change; publish a correction as a new release."""
 
 
+class ExportError(KpfeedError):
+    """Writing files failed: a package source directory, the schema files, or an export
+    (STIX, MISP, CSV, keywords) where it was asked for (path taken, no permission, disk)."""
+
+
 class PublishError(KpfeedError):
     """Rendering, checking or writing the published directory failed."""
 
@@ -218,10 +223,6 @@ class TooLargeError(FetchError):
 
 class DeltaError(KpfeedError):
     """A changes file does not apply to the mirror it was meant for."""
-
-
-class ExportError(KpfeedError):
-    """An export cannot be written where it was asked for (path taken, no permission, disk)."""
 
 
 class AuthError(KpfeedError):

@@ -1,8 +1,10 @@
 """The `kpfeed` command line: thin commands over the library, one module per area."""
 
 # Each area registers its commands on `main` when imported; keep one import per line.
-import feed.cli.export
-import feed.cli.keys  # noqa: F401
+import feed.cli.catalogue  # validate, schemas
+import feed.cli.export  # export
+import feed.cli.keys
+import feed.cli.store  # noqa: F401  (init, records)
 from feed.cli.app import main
 
 __all__ = ["main"]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from feed.atomic import write_atomic
 from feed.errors import ExportError
 from feed.export.csv import to_csv
 from feed.export.keywords import to_keywords
@@ -16,7 +17,6 @@ from feed.export.mirror import load_mirror_package, load_package_file
 from feed.export.misp import to_misp
 from feed.export.stix import to_stix
 from feed.model import PublishedPackage
-from feed.sign.protected import atomic_write
 
 __all__ = ["MARKER", "ExportFormat", "ExportResult", "export", "render", "write_export"]
 
@@ -113,7 +113,7 @@ def _write_file(data: bytes, out: Path) -> None:
     if out.is_dir():
         raise ExportError(f"{out} is a folder; the STIX export is one file, give its path")
     out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(out, data, mode=0o644)
+    write_atomic(out, data)
 
 
 def _write_folder(fmt: ExportFormat, files: dict[str, bytes], out: Path) -> None:

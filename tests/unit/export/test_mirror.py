@@ -10,6 +10,7 @@ import pytest
 from feed.errors import IntegrityError, SourceFormatError, ValidationFailed
 from feed.export import load_mirror_package, load_package_file
 from feed.model import PublishedPackage
+from feed.render.package import render_package
 from tests.unit.export.common import package_of, synthetic
 
 
@@ -24,6 +25,12 @@ def test_mirror_package_loads_as_written(tmp_path: Path) -> None:
     package = package_of([synthetic(0), synthetic(1), synthetic(2)])
     _write(tmp_path / "mirror", package)
     assert load_mirror_package(tmp_path / "mirror") == package
+
+
+def test_the_package_json_that_publication_renders_loads(tmp_path: Path) -> None:
+    package = package_of([synthetic(n) for n in range(9)])
+    (tmp_path / "package.json").write_bytes(render_package(package))
+    assert load_mirror_package(tmp_path) == package
 
 
 def test_a_folder_without_package_json_is_refused_with_a_hint(tmp_path: Path) -> None:
