@@ -3,7 +3,7 @@
     <DIR>/package.json              the current release, byte for byte as published
     <DIR>/.tuf/                     python-tuf's trusted metadata (root history, timestamp, ...)
     <DIR>/.kpfeed/state.json        which release the mirror holds, and its package's sha256
-    <DIR>/.kpfeed/records.json      where each record sits in package.json (for deltas)
+    <DIR>/.kpfeed/records.idx       where each record sits in package.json (for deltas)
     <DIR>/.kpfeed/http-cache.json   ETag and body of timestamp.json (conditional requests)
     <DIR>/.kpfeed/trusted-root.json the root pinned at the first pull
     <DIR>/.kpfeed/work/             downloads in progress
@@ -20,8 +20,10 @@ import contextlib
 import fcntl
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,9 +42,10 @@ from feed.client.state import (
 from feed.errors import ConflictError, DeltaError, StoreError
 from feed.sign.protected import atomic_write
 
-__all__ = ["CachedResponse", "Mirror"]
+__all__ = ["CachedResponse", "Mirror", "decode_index", "encode_index"]
 
 _STATE_FORMAT = "kpfeed-mirror/1"
+_INDEX_FORMAT = "kpfeed-index/1"
 #: Pieces of a package at least this large are written as they are; smaller ones gathered.
 _GATHER = 1 << 20
 #: Only small answers are cached for conditional requests (timestamp.json is ~1 KB).
@@ -67,7 +70,7 @@ class Mirror:
         self.state_dir = root / ".kpfeed"
         self.work_dir = self.state_dir / "work"
         self._state = self.state_dir / "state.json"
-        self._spans = self.state_dir / "records.json"
+        self._index = self.state_dir / "records.idx"
         self._cache = self.state_dir / "http-cache.json"
         self._root_file = self.state_dir / "trusted-root.json"
 
@@ -126,14 +129,14 @@ class Mirror:
         mtime_ns = written.get("package_mtime_ns") if isinstance(written, dict) else None
         if (info.st_size, info.st_mtime_ns) != (state.length, mtime_ns):
             return None, "the mirror's package.json is not the one the last pull verified"
-        spans = _read_json(self._spans)
-        if not isinstance(spans, dict) or spans.get("sha256") != state.sha256:
+        try:
+            entries = decode_index(self._index.read_bytes(), sha256=state.sha256)
+        except (OSError, ValueError, KeyError, TypeError):
             return None, "the mirror has no record index for its package.json"
         try:
             head = parse_head(data[: data.find(RECORDS_MARKER) + len(RECORDS_MARKER)], file=PACKAGE)
-            entries = [(str(i), int(start), int(end)) for i, start, end in spans["spans"]]
-        except (DeltaError, KeyError, TypeError, ValueError):
-            return None, "the mirror's record index does not fit its package.json"
+        except DeltaError:
+            return None, "the mirror's package.json has no package head"
         return content_from_spans(data, state, head.release, entries), None
 
     def http_cache(self) -> dict[str, CachedResponse]:
@@ -168,8 +171,8 @@ class Mirror:
                 atomic_write(self._root_file, pinned_root, mode=0o644)
             if content is not None:
                 if content.spans is not None:
-                    spans = {"sha256": content.state.sha256, "spans": content.spans}
-                    atomic_write(self._spans, orjson.dumps(spans), mode=0o644)
+                    index = encode_index(content.spans, sha256=content.state.sha256)
+                    atomic_write(self._index, index, mode=0o644)
                 _atomic_write_chunks(self.package_path, content.chunks)
                 state = {
                     "format": _STATE_FORMAT,
@@ -186,6 +189,39 @@ class Mirror:
             atomic_write(self._cache, orjson.dumps(cache), mode=0o644)
         except OSError as error:
             raise _store_error(error, f"write the mirror {self.root}") from None
+
+
+def encode_index(spans: Sequence[tuple[str, int, int]], *, sha256: str) -> bytes:
+    """Where each record sits in the package whose hash is `sha256`, compactly.
+
+    A JSON header line, the ids joined by newlines (ids never hold one), then start and end
+    of each record as little-endian 64-bit integers: 100k records read back in milliseconds.
+    """
+    ids = "\n".join(record_id for record_id, _, _ in spans).encode()
+    offsets = array("q", [n for _, start, end in spans for n in (start, end)])
+    if sys.byteorder == "big":  # pragma: no cover - the file is the same on every machine
+        offsets.byteswap()
+    header = {"format": _INDEX_FORMAT, "sha256": sha256, "count": len(spans), "ids": len(ids)}
+    return orjson.dumps(header) + b"\n" + ids + offsets.tobytes()
+
+
+def decode_index(data: bytes, *, sha256: str) -> list[tuple[str, int, int]]:
+    """The spans `encode_index` wrote; ValueError unless they are for the package `sha256`."""
+    line, _, rest = data.partition(b"\n")
+    header = orjson.loads(line)
+    if not isinstance(header, dict) or header.get("format") != _INDEX_FORMAT:
+        raise ValueError("not a kpfeed record index")
+    if header.get("sha256") != sha256:
+        raise ValueError("the record index is for another package.json")
+    count, size = int(header["count"]), int(header["ids"])
+    ids = rest[:size].decode().split("\n") if count else []
+    offsets = array("q")
+    offsets.frombytes(rest[size:])
+    if sys.byteorder == "big":  # pragma: no cover
+        offsets.byteswap()
+    if len(ids) != count or len(offsets) != 2 * count:
+        raise ValueError("the record index is truncated")
+    return list(zip(ids, offsets[0::2], offsets[1::2], strict=True))
 
 
 def _atomic_write_chunks(path: Path, chunks: Iterable[RecordBytes]) -> None:

@@ -1,9 +1,10 @@
 """A published directory for client tests: synthetic releases, deltas, minisign and TUF, as bytes.
 
-`Site` plays the publisher with the real signing code (`feed.sign`): each `release()` adds
-`package.json`, `releases.json`, `releases/<v>/{package,changes}.json`, a `.minisig` beside
-each, `minisign.pub`, and new TUF metadata with content-addressed target copies. The JSON is
-canonical (ADR 0004): records with sorted keys, head fields before the records array.
+`Site` plays the publisher with the real renderers (`feed.render`) and signing code
+(`feed.sign`): each `release()` adds what a release publishes (`package.json`, `feed.json`,
+`feed.atom`, `releases.json`/`.atom` with archive pages, `releases/<v>/...` with the changes),
+a `.minisig` beside each, `minisign.pub`, and new TUF metadata with content-addressed target
+copies.
 """
 
 from __future__ import annotations
@@ -12,11 +13,8 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-import orjson
-
-from feed.model import AnyRecord, dump_record
+from feed.model import AnyRecord
 from feed.model.release import (
     Change,
     ChangeSet,
@@ -25,35 +23,22 @@ from feed.model.release import (
     ReleaseInfo,
     records_digest,
 )
+from feed.render import FeedLinks, render_changes, render_package
+from feed.render.files import render_release_files
 from feed.sign import TufRepository, public_key_text, sign_files, target_copy_path
 from feed.sign.keys import Keyring
 from feed.synthetic import synthetic_record
 
 CATALOGUE = "synthetic-test"
-
-
-def record_json(record: AnyRecord) -> bytes:
-    return orjson.dumps(dump_record(record), option=orjson.OPT_SORT_KEYS)
-
-
-def _with_records(head: dict[str, Any], key: str, elements: Sequence[bytes]) -> bytes:
-    return orjson.dumps(head)[:-1] + f',"{key}":['.encode() + b",".join(elements) + b"]}\n"
+LINKS = FeedLinks(base_url="https://feed.test/", api_base_url="https://api.test/api/v1/")
 
 
 def package_bytes(package: PublishedPackage) -> bytes:
-    head = package.model_dump(mode="json", exclude_none=True, exclude={"records"})
-    return _with_records(head, "records", [record_json(r) for r in package.records])
+    return render_package(package)
 
 
 def changes_bytes(changes: ChangeSet) -> bytes:
-    head = changes.model_dump(mode="json", exclude_none=True, exclude={"changes"})
-    entries = []
-    for change in changes.changes:
-        entry = change.model_dump(mode="json", exclude_none=True, exclude={"record"})
-        if change.record is not None:
-            entry["record"] = orjson.Fragment(record_json(change.record))
-        entries.append(orjson.dumps(entry))
-    return _with_records(head, "changes", entries)
+    return render_changes(changes)
 
 
 def records(count: int, *, start: int = 0, variant: int = 0) -> list[AnyRecord]:
@@ -85,8 +70,9 @@ def diff(before: Sequence[AnyRecord], after: Sequence[AnyRecord]) -> list[Change
 class Site:
     """The publisher's side: releases signed into `files` (path -> bytes)."""
 
-    def __init__(self, keyring: Keyring) -> None:
+    def __init__(self, keyring: Keyring, *, page_size: int = 20) -> None:
         self.keyring = keyring
+        self.page_size = page_size
         self.files: dict[str, bytes] = {"minisign.pub": public_key_text(keyring.minisign).encode()}
         self.repository = TufRepository(keyring, {})
         self.packages: list[PublishedPackage] = []
@@ -159,14 +145,14 @@ class Site:
             changes=changes,
         )
         self.packages.append(package)
-        body = package_bytes(package)
-        files = {
-            "package.json": body,
-            f"releases/{version}/package.json": body,
-            f"releases/{version}/changes.json": changes_bytes(changeset),
-            "releases.json": self._releases_json(),
-            **(extra or {}),
-        }
+        files = render_release_files(
+            package,
+            changeset,
+            [p.release for p in self.packages],
+            LINKS,
+            page_size=self.page_size,
+        )
+        files.update(extra or {})
         self.publish(files, version, sequence, now=now, signature_days=signature_days)
         return package
 
@@ -221,28 +207,6 @@ class Site:
     @property
     def trusted_root(self) -> bytes:
         return self.keyring.roots[0]
-
-    def _releases_json(self) -> bytes:
-        items = []
-        for package in reversed(self.packages):
-            release = package.release
-            extension: dict[str, Any] = {"version": release.version, "sequence": release.sequence}
-            if release.previous_version:
-                extension["previous_version"] = release.previous_version
-            items.append(
-                {
-                    "id": f"urn:test:{release.version}",
-                    "title": f"{release.title} {release.version}",
-                    "content_text": release.notes,
-                    "_kpfeed": extension,
-                }
-            )
-        feed = {
-            "version": "https://jsonfeed.org/version/1.1",
-            "title": "Synthetic test catalogue: releases",
-            "items": items,
-        }
-        return orjson.dumps(feed) + b"\n"
 
 
 def sha256(data: bytes) -> str:

@@ -17,6 +17,7 @@ from feed.client.delta import (
     release_steps,
     releases_between,
 )
+from feed.client.mirror import decode_index, encode_index
 from feed.client.state import (
     MirrorContent,
     MirrorState,
@@ -324,3 +325,13 @@ def test_records_the_base_holds_in_a_row_are_taken_as_one_slice(base: MirrorCont
     assert content.data == expected
     # head, records 0-2, ",", record 3 (new), ",", records 4-5, tail
     assert len(content.chunks) == 7
+
+
+def test_record_index_reads_back_and_refuses_another_package(base: MirrorContent) -> None:
+    assert base.spans is not None
+    data = encode_index(base.spans, sha256=base.state.sha256)
+    assert decode_index(data, sha256=base.state.sha256) == list(base.spans)
+    with pytest.raises(ValueError, match="another package"):
+        decode_index(data, sha256="0" * 64)
+    with pytest.raises(ValueError, match="truncated"):
+        decode_index(data[:-8], sha256=base.state.sha256)
