@@ -6,6 +6,7 @@ import feed.cli.client
 import feed.cli.export
 import feed.cli.keys
 import feed.cli.match
+import feed.cli.release
 import feed.cli.store  # noqa: F401
 from feed.cli.app import main
 

@@ -1,0 +1,56 @@
+"""Release logic, pure (no store, no I/O): version rules, four eyes, snapshot, diff, documents.
+
+The caller reads the approved records, the retired ids and the previous release, hands them
+in, and stores or renders what comes back (the split of python-tuf's `TrustedMetadataSet` and
+`Updater`): `feed.releasing` is that caller.
+"""
+
+from feed.release.documents import build_changeset, build_package, highest_tlp
+from feed.release.rules import (
+    check_can_approve,
+    check_can_publish,
+    check_not_published,
+    check_version,
+    next_sequence,
+    same_person,
+)
+from feed.release.snapshot import (
+    LoadRecords,
+    Member,
+    ReleaseSnapshot,
+    build_snapshot,
+    changed_fields,
+    check_references,
+    counts_of,
+    diff_members,
+    diff_records,
+    members_of,
+    plan_snapshot,
+    walk_lifecycle,
+    with_lifecycle,
+)
+
+__all__ = [
+    "LoadRecords",
+    "Member",
+    "ReleaseSnapshot",
+    "build_changeset",
+    "build_package",
+    "build_snapshot",
+    "changed_fields",
+    "check_can_approve",
+    "check_can_publish",
+    "check_not_published",
+    "check_references",
+    "check_version",
+    "counts_of",
+    "diff_members",
+    "diff_records",
+    "highest_tlp",
+    "members_of",
+    "next_sequence",
+    "plan_snapshot",
+    "same_person",
+    "walk_lifecycle",
+    "with_lifecycle",
+]

@@ -1,0 +1,134 @@
+"""Schema checks of the published JSON files, as bytes, in bounded memory.
+
+A package or changes file of 100k records parses into a Python tree several times its own
+size. When the caller says which records a document embeds (their canonical JSON, which
+`feed.render` embeds verbatim), each record is parsed and checked on its own, and the rest of
+the document (the *skeleton*, records cut out) is parsed and checked against the document's
+schema with one valid record standing in for all of them. Every byte is checked either way;
+when the records cannot be found where expected, the whole document is parsed instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import orjson
+
+from feed.errors import Problem, PublishError, ValidationFailed
+from feed.schemagen import validator_for
+
+__all__ = ["EmbeddedRecords", "check_json_artifacts"]
+
+#: Which published schema each kind of JSON file must conform to.
+_SCHEMA_OF = {"package.json": "package", "changes.json": "changes"}
+_TUF_PREFIX = "tuf/"
+
+
+@dataclass(frozen=True)
+class EmbeddedRecords:
+    """The canonical JSON of each record, and which records each kind of document embeds."""
+
+    json: Mapping[str, bytes]
+    package: Sequence[str]  # ids in package order (sorted)
+    changes: Sequence[str]  # ids of the ADD and MOD entries, in changes order
+
+
+def _loads(path: str, data: bytes) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        raise PublishError(f"{path} is not valid JSON: {error}") from None
+
+
+def _slots(kind: str, skeleton: Any) -> Iterator[tuple[Any, Any, str]]:
+    """(container, key, pointer) of every record position in a package or changes skeleton."""
+    if kind == "package":
+        records = skeleton.get("records") if isinstance(skeleton, dict) else None
+        for i, _ in enumerate(records if isinstance(records, list) else []):
+            yield records, i, f"/records/{i}"
+    else:
+        changes = skeleton.get("changes") if isinstance(skeleton, dict) else None
+        for i, entry in enumerate(changes if isinstance(changes, list) else []):
+            if isinstance(entry, dict) and "record" in entry:
+                yield entry, "record", f"/changes/{i}/record"
+
+
+def _split(data: bytes, parts: Sequence[bytes]) -> bytes | None:
+    """`data` with each of `parts` (in order) cut out and replaced by `null`, or None."""
+    pieces: list[bytes] = []
+    pos = 0
+    for part in parts:
+        found = data.find(part, pos)
+        if found < 0:
+            return None
+        pieces += (data[pos:found], b"null")
+        pos = found + len(part)
+    pieces.append(data[pos:])
+    return b"".join(pieces)
+
+
+def _check_in_pieces(
+    path: str, data: bytes, kind: str, ids: Sequence[str], records: Mapping[str, bytes]
+) -> list[Problem] | None:
+    """Problems of a document checked record by record; None when it must be parsed whole."""
+    if any(rid not in records for rid in ids):
+        return None
+    skeleton_bytes = _split(data, [records[rid] for rid in ids])
+    if skeleton_bytes is None:
+        return None
+    skeleton = _loads(path, skeleton_bytes)
+    slots = list(_slots(kind, skeleton))
+    if len(slots) != len(ids) or any(c[k] is not None for c, k, _ in slots):
+        return None
+    record_schema = validator_for("record")
+    problems: list[Problem] = []
+    stand_in: Any = None
+    for (_, _, pointer), rid in zip(slots, ids, strict=True):
+        record = orjson.loads(records[rid])
+        if record_schema.is_valid(record):
+            stand_in = stand_in if stand_in is not None else record
+        else:
+            problems += [
+                replace(p, pointer=pointer + p.pointer)
+                for p in record_schema.problems(record, file=path, record_id=rid)
+            ]
+    if stand_in is None and slots:
+        return problems  # no valid record to stand in; the record problems say enough
+    for container, key, _ in slots:
+        container[key] = stand_in  # one shared object: no copies
+    return problems + validator_for(_SCHEMA_OF[path.rpartition("/")[2]]).problems(
+        skeleton, file=path
+    )
+
+
+def check_json_artifacts(
+    files: Mapping[str, bytes], embedded: EmbeddedRecords | None = None
+) -> None:
+    """Validate every package and changes file against its published schema, as bytes.
+
+    Raises ValidationFailed naming file, record and JSON pointer: nothing is published that a
+    consumer's validator would refuse. Each distinct bytes object is checked once (a release's
+    current and archived copies are one object). The feeds and the release index have no
+    published schema; their records are the package's, serialized once (see `feed.render`).
+    """
+    problems: list[Problem] = []
+    seen: set[int] = set()
+    for path, data in sorted(files.items()):
+        name = path.rpartition("/")[2]
+        schema = _SCHEMA_OF.get(name)
+        if schema is None or path.startswith(_TUF_PREFIX) or id(data) in seen:
+            continue
+        seen.add(id(data))
+        found = None
+        if embedded is not None:
+            ids = embedded.package if schema == "package" else embedded.changes
+            found = _check_in_pieces(path, data, schema, ids, embedded.json)
+        if found is None:
+            document = _loads(path, data)
+            found = validator_for(schema).problems(document, file=path)
+            del document  # the parsed tree is many times the size of the bytes
+        problems += found
+    if problems:
+        raise ValidationFailed(problems)
