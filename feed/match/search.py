@@ -11,6 +11,7 @@ Aho-Corasick whatever the number of patterns and profiles.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -137,6 +138,10 @@ def _collect(
         found[numbers[i]].append((j0 - starts[i], j1 - starts[i], indicators))
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+#: Below this share of non-ASCII bytes, text is folded run by run before the one translate.
+_SPARSE = 0.1
+
 # Letters, digits and the two leet signs as three classes (everything else a space).
 _CLASSES: dict[int, str] = {
     cp: "a" if chr(cp).isalpha() else "0" if chr(cp).isdigit() else "$" if chr(cp) in "@$" else " "
@@ -164,7 +169,7 @@ def _seams(classes: str, mark: str, *, after: bool) -> list[int]:
     return [ends[i] + i for i in found]
 
 
-def _leet_suspects(texts: list[str], numbers: Sequence[int], joined: str) -> list[int]:
+def _leet_suspects(joined: str) -> list[int]:
     """Which of the joined ASCII texts leetspeak can hide in: a letter touching a digit
     (`h4te`, `2day`) or followed by `@` or `$` (`h@te`; not `@name`).
 
@@ -175,7 +180,7 @@ def _leet_suspects(texts: list[str], numbers: Sequence[int], joined: str) -> lis
     seams = _seams(classes, "0", after=True) + _seams(classes, "$", after=False)
     if not seams:
         return []
-    starts = [0, *accumulate(len(texts[n]) + 1 for n in numbers)]
+    starts = [0, *accumulate(len(text) + 1 for text in joined.split(SEPARATOR))]
     return sorted({bisect_right(starts, at) - 1 for at in seams})
 
 
@@ -183,7 +188,15 @@ def _search_joined(
     catalogue: Catalogue, texts: list[str], numbers: Sequence[int], joined: str, *, plain: bool
 ) -> list[Hit]:
     """Search texts joined by SEPARATOR; `plain` when they are all ASCII."""
-    form = joined.translate(search_table())
+    table = search_table()
+    if not plain and len(joined.encode()) - len(joined) < len(joined) * _SPARSE:
+        # A few accented letters in Latin text: fold the runs of non-ASCII characters first,
+        # one call per run, and what is left is usually ASCII, which takes translate's fast
+        # path. The result is the same, because the search form of a search form is itself.
+        # (Text in another script has a run per word: translating it whole is faster.)
+        joined = _NON_ASCII.sub(lambda run: run.group().translate(table), joined)
+        plain = joined.isascii()
+    form = joined.translate(table)
     found: dict[int, list[Candidate]] = defaultdict(list)
     forms: list[str] | None = None
     if catalogue.search is not None:
@@ -193,7 +206,7 @@ def _search_joined(
             _collect(raw, forms, numbers, found)
     if catalogue.leet is not None:
         # Outside ASCII, leetspeak signs and digits have too many forms to look for seams.
-        suspects = _leet_suspects(texts, numbers, joined) if plain else list(range(len(numbers)))
+        suspects = _leet_suspects(joined) if plain else list(range(len(numbers)))
         if suspects:
             forms = forms or form.split(SEPARATOR)
             chosen = [forms[i] for i in suspects]

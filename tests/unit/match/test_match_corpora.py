@@ -58,6 +58,8 @@ EVASIONS = [
     ("KELM@R TIDE$ RISE", SLOGAN, "KELM@R TIDE$ RISE"),
     ("k3lmar-tid3s-ri5e", SLOGAN, "k3lmar-tid3s-ri5e"),
     ("kelmаr tidеs risе", SLOGAN, "kelmаr tidеs risе"),  # Cyrillic а, е
+    ("ᴋ3ʟᴍᴀʀ t1dеs r1s3!", SLOGAN, "ᴋ3ʟᴍᴀʀ t1dеs r1s3"),  # small capitals, Cyrillic е, leet
+    ("naïve café: k3lmar tides ri5e", SLOGAN, "k3lmar tides ri5e"),  # leet in an accented post
     # emoji sequences, with presentation selectors and skin tones around them
     ("look 🦩🌵 here", EMOJI, "🦩🌵"),
     ("look 🦩\ufe0f🌵 here", EMOJI, "🦩\ufe0f🌵"),
