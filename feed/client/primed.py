@@ -28,7 +28,7 @@ class PrimedFetcher(FetcherInterface):
     """Hands python-tuf the bytes already fetched and fetches the rest through `fetcher`.
 
     Offline (after a `304` for timestamp.json) it fetches nothing: the probe for a newer root
-    is answered "none" (404), since a new root reaches clients with a new timestamp (ADR 0006),
+    is answered "none" (404), since a new root reaches clients with a new timestamp (ADR 0007),
     and anything else raises `OfflineMiss`.
     """
 
