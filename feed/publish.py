@@ -3,7 +3,7 @@
 `DIR` is a symlink to `DIR.generations/<n>/`. A new state is built completely beside the
 current one (unchanged files hard-linked, new files written and fsynced), then the symlink is
 replaced with one `rename(2)`. A crash at any moment leaves `DIR` on a complete generation: the
-previous one until the rename, the new one after. See docs/adr/0006-atomic-publication.md.
+previous one until the rename, the new one after. See docs/adr/0010-atomic-publication.md.
 """
 
 from __future__ import annotations

@@ -1,10 +1,13 @@
 """The `kpfeed` command line: thin commands over the library, one module per area."""
 
 # Each area registers its commands on `main` when imported; keep one import per line.
-import feed.cli.catalogue  # validate, schemas
+import feed.cli.catalogue
+import feed.cli.client
+import feed.cli.export
 import feed.cli.keys
-import feed.cli.release  # release, publish, refresh, demo
-import feed.cli.store  # noqa: F401  (init, records)
+import feed.cli.match
+import feed.cli.release
+import feed.cli.store  # noqa: F401
 from feed.cli.app import main
 
 __all__ = ["main"]

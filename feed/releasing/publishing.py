@@ -1,6 +1,6 @@
 """Publishing a release: store, render, check, sign and write, atomically.
 
-Order of a publication (see docs/adr/0006-atomic-publication.md):
+Order of a publication (see docs/adr/0010-atomic-publication.md):
 read the release and its predecessor from the store, render every file once, validate, sign,
 stage the complete new generation of the directory, mark the release published and commit the
 store, then switch the directory. A failure before the store commit leaves both unchanged; a
