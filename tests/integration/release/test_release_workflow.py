@@ -12,6 +12,7 @@ import orjson
 import pytest
 from tuf.ngclient import Updater
 
+from feed.client import CatalogueClient
 from feed.errors import (
     FourEyesError,
     ImmutableReleaseError,
@@ -351,3 +352,24 @@ def test_refresh_of_an_empty_folder_is_refused(catalogue: Catalogue) -> None:
         refresh_publication(
             catalogue.out, keyring=catalogue.keyring, options=catalogue.options, now=NOW
         )
+
+
+def test_the_consumer_client_pulls_the_first_release_then_the_second_as_a_delta(
+    catalogue: Catalogue, static_server: Callable[[Path], str], tmp_path: Path
+) -> None:
+    base = static_server(catalogue.out)
+    _create_and_approve(catalogue, "2022.1")
+    _publish(catalogue, "2022.1")
+    root = read_published(catalogue.out, "tuf/metadata/1.root.json")
+    mirror = tmp_path / "mirror"
+    with CatalogueClient(base, mirror, trusted_root=root) as client:
+        first = client.pull()
+    assert (first.to_version, first.method) == ("2022.1", "full")
+    _edit(catalogue)
+    _create_and_approve(catalogue, "2022.2", at_offset=30)
+    _publish(catalogue, "2022.2", at_offset=30)
+    with CatalogueClient(base, mirror) as client:
+        second = client.pull()
+    assert (second.to_version, second.method, second.deltas) == ("2022.2", "delta", ("2022.2",))
+    assert (second.added, second.changed, second.retired) == (1, 1, 1)
+    assert (mirror / "package.json").read_bytes() == read_published(catalogue.out, "package.json")
