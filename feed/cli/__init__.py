@@ -2,6 +2,7 @@
 
 # Each area registers its commands on `main` when imported; keep one import per line.
 import feed.cli.catalogue  # validate, schemas
+import feed.cli.docs  # docs generate
 import feed.cli.keys  # noqa: F401
 from feed.cli.app import main
 
