@@ -1,0 +1,205 @@
+"""`kpfeed init`, `records ...`: the store from the command line (thin commands over feed.store)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import click
+import yaml
+from sqlalchemy.engine import Engine
+
+from feed.cli.app import main
+from feed.config import get_settings
+from feed.model import dump_record
+from feed.store import (
+    EditorialState,
+    RecordSummary,
+    approve_record,
+    check_ready,
+    display_url,
+    engine_from_settings,
+    get_record,
+    get_summary,
+    history,
+    init_store,
+    list_records,
+    reject_record,
+    retire_record,
+    submit_for_review,
+    transaction,
+)
+
+TYPES = ("group", "symbol", "manifesto")
+STATES = [state.value for state in EditorialState]
+
+
+@contextmanager
+def ready_engine() -> Iterator[Engine]:
+    """The configured store, checked to be reachable and migrated; disposed afterwards."""
+    engine = engine_from_settings()
+    try:
+        check_ready(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _when(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat(timespec="seconds")
+
+
+def _echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+@main.command()
+def init() -> None:
+    """Create the workspace folder and the store, and bring its schema up to date.
+
+    Safe to run again: an up-to-date store is left as it is. The store is
+    KPFEED_DATABASE_URL (default: SQLite under ./var/).
+    """
+    settings = get_settings()
+    revision = init_store(settings.database_url, settings.data_dir)
+    click.echo(f"store ready at {display_url(settings.database_url)} (schema {revision})")
+
+
+@main.group()
+def records() -> None:
+    """List, show and move records through the editorial workflow."""
+
+
+def _summary_doc(summary: RecordSummary) -> dict[str, Any]:
+    return {
+        "id": summary.id,
+        "type": summary.type,
+        "name": summary.name,
+        "state": summary.state.value,
+        "revision": summary.revision,
+        "approved_revision": summary.approved_revision,
+        "approved_by": summary.approved_by,
+        "created": _when(summary.created),
+        "modified": _when(summary.modified),
+    }
+
+
+@records.command("list")
+@click.option("--type", "record_type", type=click.Choice(TYPES), help="Only this record type.")
+@click.option("--state", type=click.Choice(STATES), help="Only records in this editorial state.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+def list_command(record_type: str | None, state: str | None, as_json: bool) -> None:
+    """List records with their editorial state and revision, sorted by id."""
+    with ready_engine() as engine, transaction(engine) as session:
+        rows = list_records(
+            session, type=record_type, state=EditorialState(state) if state else None
+        )
+    if as_json:
+        _echo_json([_summary_doc(row) for row in rows])
+        return
+    if not rows:
+        click.echo("no records")
+        return
+    width = max(len(row.id) for row in rows)
+    click.echo(f"{'ID':<{width}}  {'STATE':<9}  {'REV':>4}  {'APPR':>4}  NAME")
+    for row in rows:
+        approved = "-" if row.approved_revision is None else str(row.approved_revision)
+        click.echo(
+            f"{row.id:<{width}}  {row.state.value:<9}  {row.revision:>4}  {approved:>4}  {row.name}"
+        )
+    click.echo(f"{len(rows)} record{'s' if len(rows) != 1 else ''}")
+
+
+@records.command("show")
+@click.argument("record_id")
+@click.option("--revision", type=click.IntRange(min=1), help="Show this revision.")
+@click.option("--history", "show_history", is_flag=True, help="List the revisions instead.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def show_command(record_id: str, revision: int | None, show_history: bool, as_json: bool) -> None:
+    """Show record RECORD_ID (current revision unless --revision), or its --history."""
+    with ready_engine() as engine, transaction(engine) as session:
+        summary = get_summary(session, record_id)
+        if show_history:
+            revisions = history(session, record_id)
+        else:
+            record = get_record(session, record_id, revision)
+    if show_history:
+        if as_json:
+            _echo_json(
+                [
+                    {
+                        "revision": r.revision,
+                        "author": r.author,
+                        "created": _when(r.created),
+                        "comment": r.comment,
+                        "content_hash": r.content_hash,
+                    }
+                    for r in revisions
+                ]
+            )
+            return
+        for r in revisions:
+            marks = " (approved)" if r.revision == summary.approved_revision else ""
+            comment = f"  {r.comment}" if r.comment else ""
+            click.echo(f"r{r.revision}  {_when(r.created)}  {r.author}{marks}{comment}")
+        return
+    data = dump_record(record)
+    if as_json:
+        _echo_json(data)
+        return
+    approved = (
+        f", approved revision {summary.approved_revision}"
+        if summary.approved_revision is not None
+        else ""
+    )
+    click.echo(
+        f"# {record_id}: revision {record.revision} of {summary.revision}, "
+        f"{summary.state.value}{approved}"
+    )
+    click.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), nl=False)
+
+
+@records.command("submit")
+@click.argument("record_id")
+@click.option("--as", "actor", required=True, help="Who submits it.")
+def submit_command(record_id: str, actor: str) -> None:
+    """Submit the draft RECORD_ID for review by a second editor."""
+    with ready_engine() as engine, transaction(engine) as session:
+        submit_for_review(session, record_id, actor=actor)
+    click.echo(f"{record_id} is in review")
+
+
+@records.command("approve")
+@click.argument("record_id")
+@click.option("--as", "approver", required=True, help="Who approves (not the author).")
+@click.option("--comment", help="Reviewer comment, kept in the store only.")
+def approve_command(record_id: str, approver: str, comment: str | None) -> None:
+    """Approve RECORD_ID, in review (four eyes: not by the author of the revision)."""
+    with ready_engine() as engine, transaction(engine) as session:
+        revision = approve_record(session, record_id, approver=approver, comment=comment)
+    click.echo(f"{record_id} revision {revision} approved by {approver}")
+
+
+@records.command("reject")
+@click.argument("record_id")
+@click.option("--as", "reviewer", required=True, help="Who reviewed it.")
+@click.option("--comment", required=True, help="What needs to change.")
+def reject_command(record_id: str, reviewer: str, comment: str) -> None:
+    """Send RECORD_ID, in review, back to draft with a comment."""
+    with ready_engine() as engine, transaction(engine) as session:
+        reject_record(session, record_id, reviewer=reviewer, comment=comment)
+    click.echo(f"{record_id} is back in draft")
+
+
+@records.command("retire")
+@click.argument("record_id")
+@click.option("--as", "actor", required=True, help="Who retires it.")
+@click.option("--comment", default="", help="Why.")
+def retire_command(record_id: str, actor: str, comment: str) -> None:
+    """Retire RECORD_ID: the next release drops it; its history stays as a tombstone."""
+    with ready_engine() as engine, transaction(engine) as session:
+        retire_record(session, record_id, actor=actor, comment=comment)
+    click.echo(f"{record_id} is retired")
