@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 from feed.config import Settings
 from feed.docsgen.markdown import anchor, code, generated_note, heading, inline, table
-from feed.docsgen.schema_ref import definition_section, schema_type
+from feed.docsgen.schema_ref import constraints, definition_section, schema_type
 
 __all__ = ["HTTP_METHODS", "load_openapi", "operation_anchor", "render_http_api"]
 
@@ -109,6 +110,23 @@ def _operations(document: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str
     return found
 
 
+def _parameter_row(param: Mapping[str, Any]) -> list[str]:
+    schema = param.get("schema", {})
+    kind = schema_type(schema, _component_link)
+    limits = constraints(schema)
+    if limits:
+        kind += "; " + "; ".join(limits)
+    default = code(json.dumps(schema["default"])) if "default" in schema else ""
+    return [
+        code(param.get("name", "")),
+        param.get("in", ""),
+        kind,
+        "yes" if param.get("required") else "no",
+        default,
+        inline(param.get("description", "")),
+    ]
+
+
 def _operation_section(path: str, method: str, op: Mapping[str, Any]) -> list[str]:
     lines = [heading(2, f"{method.upper()} {code(path)}", operation_anchor(method, path)), ""]
     if op.get("summary"):
@@ -119,21 +137,12 @@ def _operation_section(path: str, method: str, op: Mapping[str, Any]) -> list[st
         lines.extend(["*Deprecated.*", ""])
     params = op.get("parameters", [])
     if params:
-        rows = [
-            [
-                code(p.get("name", "")),
-                p.get("in", ""),
-                schema_type(p.get("schema", {}), _component_link),
-                "yes" if p.get("required") else "no",
-                inline(p.get("description", "")),
-            ]
-            for p in params
-        ]
+        rows = [_parameter_row(param) for param in params]
         lines.extend(
             [
                 "**Parameters**",
                 "",
-                table(["name", "in", "type", "required", "description"], rows),
+                table(["name", "in", "type", "required", "default", "description"], rows),
                 "",
             ]
         )

@@ -13,8 +13,11 @@ from feed.errors import ExportError
 
 __all__ = [
     "FieldDoc",
+    "constraints",
     "def_anchor",
+    "definition_section",
     "fields_of",
+    "fields_table",
     "load_schemas",
     "render_schema_page",
     "schema_type",
