@@ -92,6 +92,13 @@ class Settings(BaseSettings):
         description="Days TUF timestamp metadata stays valid; `kpfeed refresh` must run sooner.",
     )
 
+    # -- consumer
+    mirror_dir: Path = Field(
+        default=Path("./var/mirror"),
+        description="Consumer mirror of the published directory, kept verified by the client; "
+        "`kpfeed match` reads the current package from `<mirror_dir>/package.json`.",
+    )
+
     # -- server
     feed_requires_token: bool = Field(
         default=False, description="Serve `/feed/` only to holders of a valid token."
@@ -104,6 +111,29 @@ class Settings(BaseSettings):
     )
     session_secret: SecretStr | None = Field(
         default=None, description="Secret for console session cookies (random when unset)."
+    )
+
+    # -- client (`kpfeed pull`)
+    feed_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token `kpfeed pull` sends to a deployment that restricts the feed "
+        "(`--token` overrides it).",
+    )
+    client_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds `kpfeed pull` waits to connect, and between bytes while reading.",
+    )
+    client_retries: int = Field(
+        default=3,
+        ge=0,
+        le=10,
+        description="Retries after a connection error or a 5xx answer, with exponential backoff.",
+    )
+    client_max_bytes: int = Field(
+        default=1024**3,
+        ge=1024 * 1024,
+        description="Largest response `kpfeed pull` accepts, the full package included (bytes).",
     )
 
 

@@ -1,10 +1,12 @@
 """The `kpfeed` command line: thin commands over the library, one module per area."""
 
 # Each area registers its commands on `main` when imported; keep one import per line.
-import feed.cli.catalogue  # validate, schemas
-import feed.cli.docs  # docs generate
+import feed.cli.catalogue
+import feed.cli.client
+import feed.cli.docs
 import feed.cli.keys
-import feed.cli.store  # noqa: F401  (init, records)
+import feed.cli.match
+import feed.cli.store  # noqa: F401
 from feed.cli.app import main
 
 __all__ = ["main"]

@@ -1,17 +1,20 @@
-"""`kpfeed init`, `records ...`: the store from the command line (thin commands over feed.store)."""
+"""`kpfeed init`, `import`, `export-source`, `records ...`: the store from the command line."""
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal, cast
 
 import click
 import yaml
 from sqlalchemy.engine import Engine
 
+from feed.catalogue import export_sources, import_sources
 from feed.cli.app import main
 from feed.config import get_settings
 from feed.model import dump_record
@@ -34,6 +37,8 @@ from feed.store import (
 )
 
 TYPES = ("group", "symbol", "manifesto")
+#: Imports at least this big get a progress bar (on stderr, so stdout stays clean).
+PROGRESS_FROM = 2000
 STATES = [state.value for state in EditorialState]
 
 
@@ -66,6 +71,98 @@ def init() -> None:
     settings = get_settings()
     revision = init_store(settings.database_url, settings.data_dir)
     click.echo(f"store ready at {display_url(settings.database_url)} (schema {revision})")
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--as", "author", required=True, help="Who is importing (the revisions' author).")
+@click.option(
+    "--approve",
+    is_flag=True,
+    help="Approve every imported record at once, without a second reviewer "
+    "(an explicit bulk approval, recorded in the audit log).",
+)
+@click.option("--comment", default="", help="Comment stored with every new revision.")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+def import_command(
+    paths: tuple[Path, ...], author: str, approve: bool, comment: str, as_json: bool
+) -> None:
+    """Validate PATHS, then store their records in one transaction: all or nothing.
+
+    PATHS are package directories (with package.yaml), record folders or record files.
+    Any problem is listed, located, and nothing is stored. Unchanged records get no new
+    revision.
+    """
+    with ExitStack() as stack:
+        bar: Any = None
+
+        def validated(total: int) -> None:
+            nonlocal bar
+            if as_json:
+                return
+            click.echo(f"{total} records valid; storing", err=True)
+            if total >= PROGRESS_FROM:
+                bar = stack.enter_context(
+                    click.progressbar(length=total, label="importing", file=sys.stderr)
+                )
+
+        def progress(done: int, total: int) -> None:
+            if bar is not None:
+                bar.update(done - bar.pos)
+
+        engine = stack.enter_context(ready_engine())
+        result = import_sources(
+            engine,
+            list(paths),
+            author=author,
+            comment=comment,
+            approve=approve,
+            progress=progress,
+            on_validated=validated,
+        )
+    if as_json:
+        _echo_json(
+            {
+                "added": result.added,
+                "changed": result.changed,
+                "unchanged": result.unchanged,
+                "approved": result.approved,
+            }
+        )
+        return
+    approved = f", {result.approved} approved by {author}" if approve else ""
+    click.echo(
+        f"imported: {result.added} added, {result.changed} changed, "
+        f"{result.unchanged} unchanged{approved}"
+    )
+
+
+@main.command("export-source")
+@click.option(
+    "--out",
+    "directory",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Package source folder to write (created; an existing package source is updated).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "json"]),
+    default="yaml",
+    show_default=True,
+    help="File format of the record files.",
+)
+def export_command(directory: Path, fmt: str) -> None:
+    """Write the store's current records (not retired) as editor files: package.yaml + records.
+
+    Importing the result again changes nothing.
+    """
+    with ready_engine() as engine:
+        result = export_sources(engine, directory, fmt=cast(Literal["yaml", "json"], fmt))
+    if not result.manifest_stored:
+        click.echo("note: no package.yaml was ever imported; wrote a default one", err=True)
+    click.echo(f"exported {result.records} records to {directory}")
 
 
 @main.group()

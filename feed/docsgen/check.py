@@ -72,10 +72,14 @@ def _cli(root: click.Command, page: str) -> Iterator[str]:
                 if not any(param.opts[0] in row for row in rows):
                     yield f"{where}: option {param.opts[0]} is missing from cli.md"
             elif isinstance(param, click.Argument):
-                metavar = (param.metavar or param.name or "").upper()
-                if not re.search(rf"\b{re.escape(metavar)}\b", help_text):
+                metavar = param.make_metavar(doc.context)
+                # `PATHS...` is explained by "PATHS are ..."; a custom metavar such as
+                # `[FILE|-|PATH]...` by any of its words.
+                words = {w for w in re.findall(r"[A-Za-z_]+", metavar)}
+                words.add((param.name or "").upper())
+                if not any(re.search(rf"\b{re.escape(w)}\b", help_text) for w in words if w):
                     yield f"{where}: argument {metavar} is not explained in its help text"
-                if metavar not in " ".join(rows):
+                if metavar not in rows:
                     yield f"{where}: argument {metavar} is missing from cli.md"
 
 
