@@ -3,6 +3,7 @@
 # Each area registers its commands on `main` when imported; keep one import per line.
 import feed.cli.catalogue
 import feed.cli.client
+import feed.cli.docs
 import feed.cli.export
 import feed.cli.keys
 import feed.cli.match

@@ -216,7 +216,7 @@ def list_command(record_type: str | None, state: str | None, as_json: bool) -> N
 @click.option("--history", "show_history", is_flag=True, help="List the revisions instead.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def show_command(record_id: str, revision: int | None, show_history: bool, as_json: bool) -> None:
-    """Show a record (current revision unless --revision), or its --history."""
+    """Show record RECORD_ID (current revision unless --revision), or its --history."""
     with ready_engine() as engine, transaction(engine) as session:
         summary = get_summary(session, record_id)
         if show_history:
@@ -263,7 +263,7 @@ def show_command(record_id: str, revision: int | None, show_history: bool, as_js
 @click.argument("record_id")
 @click.option("--as", "actor", required=True, help="Who submits it.")
 def submit_command(record_id: str, actor: str) -> None:
-    """Submit a draft for review by a second editor."""
+    """Submit the draft RECORD_ID for review by a second editor."""
     with ready_engine() as engine, transaction(engine) as session:
         submit_for_review(session, record_id, actor=actor)
     click.echo(f"{record_id} is in review")
@@ -274,7 +274,7 @@ def submit_command(record_id: str, actor: str) -> None:
 @click.option("--as", "approver", required=True, help="Who approves (not the author).")
 @click.option("--comment", help="Reviewer comment, kept in the store only.")
 def approve_command(record_id: str, approver: str, comment: str | None) -> None:
-    """Approve a record in review (four eyes: not by the author of the revision)."""
+    """Approve RECORD_ID, in review (four eyes: not by the author of the revision)."""
     with ready_engine() as engine, transaction(engine) as session:
         revision = approve_record(session, record_id, approver=approver, comment=comment)
     click.echo(f"{record_id} revision {revision} approved by {approver}")
@@ -285,7 +285,7 @@ def approve_command(record_id: str, approver: str, comment: str | None) -> None:
 @click.option("--as", "reviewer", required=True, help="Who reviewed it.")
 @click.option("--comment", required=True, help="What needs to change.")
 def reject_command(record_id: str, reviewer: str, comment: str) -> None:
-    """Send a record in review back to draft with a comment."""
+    """Send RECORD_ID, in review, back to draft with a comment."""
     with ready_engine() as engine, transaction(engine) as session:
         reject_record(session, record_id, reviewer=reviewer, comment=comment)
     click.echo(f"{record_id} is back in draft")
@@ -296,7 +296,7 @@ def reject_command(record_id: str, reviewer: str, comment: str) -> None:
 @click.option("--as", "actor", required=True, help="Who retires it.")
 @click.option("--comment", default="", help="Why.")
 def retire_command(record_id: str, actor: str, comment: str) -> None:
-    """Retire a record: the next release drops it; its history stays as a tombstone."""
+    """Retire RECORD_ID: the next release drops it; its history stays as a tombstone."""
     with ready_engine() as engine, transaction(engine) as session:
         retire_record(session, record_id, actor=actor, comment=comment)
     click.echo(f"{record_id} is retired")
