@@ -46,6 +46,27 @@ class Settings(BaseSettings):
     signature_days: int = Field(
         default=30, ge=1, description="Days until a minisign trusted comment expires."
     )
+    key_scrypt_log_n: int = Field(
+        default=17,
+        ge=10,
+        le=22,
+        description="scrypt cost of the key passphrase, as log2 N (r=8, p=1): 17 takes 128 MiB "
+        "and about 0.4 s per key; minisign's own keys use 20.",
+    )
+    tuf_root_days: int = Field(
+        default=365, ge=1, description="Days a TUF root metadata version stays valid."
+    )
+    tuf_targets_days: int = Field(
+        default=90, ge=1, description="Days TUF targets metadata stays valid."
+    )
+    tuf_snapshot_days: int = Field(
+        default=7, ge=1, description="Days TUF snapshot metadata stays valid."
+    )
+    tuf_timestamp_days: int = Field(
+        default=1,
+        ge=1,
+        description="Days TUF timestamp metadata stays valid; `kpfeed refresh` must run sooner.",
+    )
 
     # -- server
     feed_requires_token: bool = Field(
