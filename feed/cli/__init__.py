@@ -2,6 +2,7 @@
 
 # Each area registers its commands on `main` when imported; keep one import per line.
 import feed.cli.keys  # noqa: F401
+import feed.cli.serve  # noqa: F401
 from feed.cli.app import main
 
 __all__ = ["main"]
