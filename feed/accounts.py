@@ -35,7 +35,7 @@ __all__ = [
     "secret_matches",
 ]
 
-TOKEN_PREFIX = "kpf_"
+TOKEN_PREFIX = "kpf_"  # noqa: S105 (a prefix, not a secret)
 _TOKEN = re.compile(r"^kpf_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 
 

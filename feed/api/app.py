@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from feed import __version__
 from feed.api import routes_feed, routes_ops
+from feed.api.limits import BodyLimitMiddleware
 from feed.api.observe import Metrics, ObserveMiddleware
 from feed.api.problems import ProblemDocument, install_problem_handlers
 from feed.api.published import PublishedFiles
@@ -49,7 +50,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=_lifespan,
-        max_body_size=settings.max_body_bytes,
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         memory_budget=settings.feed_cache_bytes,
     )
     install_problem_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ObserveMiddleware, metrics=app.state.metrics)
     app.include_router(routes_ops.router)
     app.router.routes.extend(routes_feed.routes)

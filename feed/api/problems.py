@@ -63,18 +63,6 @@ STATUS_BY_ERROR: dict[type[errors.KpfeedError], int] = {
     errors.RateLimitedError: 429,
 }
 
-#: Errors whose message may describe server internals (paths, keys): the client gets the
-#: class's generic description and the log gets the message.
-_OPAQUE = (
-    errors.ConfigError,
-    errors.PublishError,
-    errors.KeyStoreError,
-    errors.TrustError,
-    errors.DeltaError,
-    errors.StoreUnavailableError,
-    errors.FetchError,
-)
-
 _log = logging.getLogger("kpfeed.api")
 
 
@@ -119,7 +107,7 @@ class ProblemDocument(BaseModel):
 def status_for(error: BaseException) -> int:
     """The HTTP status of a library error: the row of the most specific class in the table."""
     for cls in type(error).__mro__:
-        status = STATUS_BY_ERROR.get(cls)  # type: ignore[call-overload]
+        status = STATUS_BY_ERROR.get(cls)
         if status is not None:
             return status
     return 500
@@ -217,7 +205,9 @@ def library_problem(error: errors.KpfeedError, instance: str | None) -> Response
     status = status_for(error)
     type_, title = problem_type(error)
     detail = str(error)
-    if isinstance(error, _OPAQUE) or status >= 500:
+    if status >= 500:
+        # Server-side failures may name paths, keys or hosts: the log gets the message, the
+        # client the class's generic description.
         _log.error("request failed: %s: %s", type(error).__name__, error)
         detail = _first_line(type(error).__doc__)
     extra: dict[str, Any] = {}

@@ -65,7 +65,8 @@ async def metrics(request: Request, settings: SettingsDep) -> Response:
     """Request counts and latency by method, route template and status (text format 0.0.4)."""
     if settings.prometheus_multiproc_dir is not None:
         registry = CollectorRegistry()
-        MultiProcessCollector(registry, path=str(settings.prometheus_multiproc_dir))
+        path = str(settings.prometheus_multiproc_dir)
+        MultiProcessCollector(registry, path=path)  # type: ignore[no-untyped-call]
     else:
         registry = request.app.state.metrics.registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,4 +1,4 @@
-"""Run the app with uvicorn: logging as JSON lines, migrations once, metrics pooled across workers."""
+"""Run the app with uvicorn: JSON log lines, migrations once, metrics pooled across workers."""
 
 from __future__ import annotations
 
