@@ -81,9 +81,18 @@ class Principal:
     token_id: str
 
     @property
-    def actor(self) -> str:
-        """How the audit log names this principal, e.g. `user:3` or `organisation:7`."""
+    def ref(self) -> str:
+        """A stable reference for logs and metrics, e.g. `user:3` or `organisation:7`."""
         return f"{self.kind}:{self.id}"
+
+    @property
+    def actor(self) -> str:
+        """How the audit log and the four-eyes rules name this principal.
+
+        A user is named by their user name, the same name the CLI's `--as NAME` takes, so a
+        person is one actor whichever way they work; an organisation as `organisation:NAME`.
+        """
+        return self.name if self.kind == "user" else f"organisation:{self.name}"
 
 
 def new_token() -> tuple[str, str, str]:

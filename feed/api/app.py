@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from feed import __version__
-from feed.api import routes_feed, routes_ops
+from feed.api import routes_feed, routes_me, routes_ops
 from feed.api.limits import BodyLimitMiddleware
 from feed.api.observe import Metrics, ObserveMiddleware
 from feed.api.problems import ProblemDocument, install_problem_handlers
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ObserveMiddleware, metrics=app.state.metrics)
     app.include_router(routes_ops.router)
+    app.include_router(routes_me.router)
     app.router.routes.extend(routes_feed.routes)
     _document_extra_paths(app, routes_feed.OPENAPI_PATHS)
     return app

@@ -99,7 +99,7 @@ class ObserveMiddleware:
                             "path": scope["path"],
                             "status": status,
                             "duration_ms": round(seconds * 1000, 3),
-                            "principal": principal.actor if principal is not None else None,
+                            "principal": principal.ref if principal is not None else None,
                             "token_id": principal.token_id if principal is not None else None,
                         }
                     },

@@ -12,8 +12,11 @@ import httpx
 import orjson
 from fastapi import FastAPI
 
+from feed.accounts import OrganisationKind, Role, UserRole
 from feed.api import create_app
 from feed.config import Settings
+from feed.store.accounts import add_organisation, add_user
+from feed.store.db import make_engine, transaction
 
 BASE = "http://testserver"
 
@@ -76,3 +79,26 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 async def client_for(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     async with running(create_app(settings)) as client:
         yield client
+
+
+def make_accounts(url: str) -> dict[Role, str]:
+    """One organisation of each kind and one user of each role; their tokens by role."""
+    engine = make_engine(url)
+    out: dict[Role, str] = {}
+    try:
+        with transaction(engine) as session:
+            for kind in OrganisationKind:
+                _, issued = add_organisation(
+                    session, f"Synthetic {kind.value}", kind, actor="test-operator"
+                )
+                out[Role(kind.value)] = issued.token
+            for role in UserRole:
+                _, issued = add_user(session, f"synthetic-{role.value}", role, actor="test")
+                out[Role(role.value)] = issued.token
+    finally:
+        engine.dispose()
+    return out
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

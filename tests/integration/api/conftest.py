@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.api.common import point, write_generation
+from feed.accounts import Role
+from feed.store.db import make_engine, migrate
+from tests.integration.api.common import make_accounts, point, write_generation
 
 
 @pytest.fixture
@@ -20,3 +22,20 @@ def public(tmp_path: Path) -> Path:
     link = tmp_path / "public"
     point(link, write_generation(tmp_path, "g1"))
     return link
+
+
+@pytest.fixture
+def store_url(database_url: str) -> str:
+    """A migrated store on SQLite and on PostgreSQL (the test runs once for each)."""
+    engine = make_engine(database_url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def tokens(store_url: str) -> dict[Role, str]:
+    """One organisation of each kind and one user of each role, by role: their tokens."""
+    return make_accounts(store_url)
