@@ -1,4 +1,4 @@
-"""Accounts and tokens: hashed at rest, checked on every request, revocable, audited, never logged."""
+"""Accounts and tokens: hashed at rest, checked per request, revocable, audited, never logged."""
 
 from __future__ import annotations
 
@@ -151,7 +151,8 @@ async def test_account_changes_are_audited_with_who_what_and_when(
     )
     assert all(e.at is not None and e.target for e in entries)
     for entry in entries:
-        assert entry.detail is not None and "token_id" in entry.detail
+        assert entry.detail is not None
+        assert "token_id" in entry.detail
         assert not any(token in json.dumps(entry.detail) for token in tokens.values())
 
 
