@@ -9,11 +9,12 @@ from typing import Any
 from fastapi import FastAPI
 
 from feed import __version__
-from feed.api import routes_feed, routes_me, routes_ops
+from feed.api import routes_feed, routes_me, routes_ops, routes_records, routes_releases
 from feed.api.limits import BodyLimitMiddleware
 from feed.api.observe import Metrics, ObserveMiddleware
 from feed.api.problems import ProblemDocument, install_problem_handlers
 from feed.api.published import PublishedFiles
+from feed.api.readmodel import ReadModel
 from feed.config import Settings, get_settings
 from feed.store.db import make_engine
 
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
+    app.state.read_model = ReadModel()
     app.state.published = PublishedFiles(
         settings.public_dir.absolute(),
         max_age=settings.feed_max_age,
@@ -68,6 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ObserveMiddleware, metrics=app.state.metrics)
     app.include_router(routes_ops.router)
     app.include_router(routes_me.router)
+    app.include_router(routes_records.router)
+    app.include_router(routes_releases.router)
     app.router.routes.extend(routes_feed.routes)
     _document_extra_paths(app, routes_feed.OPENAPI_PATHS)
     return app

@@ -8,6 +8,7 @@ import pytest
 
 from feed.accounts import Role
 from feed.store.db import make_engine, migrate
+from tests.integration.api.catalogue import Catalogue, build_catalogue
 from tests.integration.api.common import make_accounts, point, write_generation
 
 
@@ -39,3 +40,9 @@ def store_url(database_url: str) -> str:
 def tokens(store_url: str) -> dict[Role, str]:
     """One organisation of each kind and one user of each role, by role: their tokens."""
     return make_accounts(store_url)
+
+
+@pytest.fixture
+def catalogue(store_url: str) -> Catalogue:
+    """Two published releases and a draft of synthetic records (see `catalogue.py`)."""
+    return build_catalogue(store_url)

@@ -1,6 +1,6 @@
-"""Accounts: organisations, users and bearer tokens (only a SHA-256 of each secret is stored).
+"""Server: organisations, users, bearer tokens (secrets as SHA-256) and the record search index.
 
-Revision ID: accounts_0001
+Revision ID: server_0001
 Revises: 0001
 Create Date: 2026-11-29
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "accounts_0001"
+revision: str = "server_0001"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -63,9 +63,22 @@ def upgrade() -> None:
     )
     op.create_index("ix_tokens_organisation_id", "tokens", ["organisation_id"])
     op.create_index("ix_tokens_user_id", "tokens", ["user_id"])
+    op.create_table(
+        "record_search",
+        sa.Column("record_id", sa.String(200), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("type", sa.String(16), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("ambiguity", sa.String(16), nullable=False),
+        sa.Column("ideologies", sa.Text(), nullable=False),
+        sa.Column("regions", sa.Text(), nullable=False),
+        sa.Column("search_key", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("record_id", "revision", name="pk_record_search"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("record_search")
     op.drop_index("ix_tokens_user_id", "tokens")
     op.drop_index("ix_tokens_organisation_id", "tokens")
     op.drop_table("tokens")
