@@ -35,7 +35,7 @@ class Catalogue:
     releases: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def build_catalogue(url: str) -> Catalogue:
+def build_catalogue(url: str, *, comment: str = "") -> Catalogue:
     """2024.1: records 0-19. 2024.2: record 1 changed, record 2 gone, 20-24 and the searchable
     record added. 2024.3: a draft adding record 25 (never visible to the read API)."""
     engine = make_engine(url)
@@ -46,12 +46,18 @@ def build_catalogue(url: str) -> Catalogue:
             revisions: dict[str, int] = {}
             for n in range(26):
                 record = synthetic_record(n)
-                revisions[record.id] = save_revision(session, record, author="synthetic-editor")
+                revisions[record.id] = save_revision(
+                    session, record, author="synthetic-editor", comment=comment
+                )
             first = {rid: rev for rid, rev in revisions.items() if int(rid[-7:]) < 20}
             changed = synthetic_record(1, variant=1)
-            revisions[changed.id] = save_revision(session, changed, author="synthetic-editor")
+            revisions[changed.id] = save_revision(
+                session, changed, author="synthetic-editor", comment=comment
+            )
             special = searchable_record()
-            revisions[special.id] = save_revision(session, special, author="synthetic-editor")
+            revisions[special.id] = save_revision(
+                session, special, author="synthetic-editor", comment=comment
+            )
             second = {rid: rev for rid, rev in revisions.items() if int(rid[-7:]) < 25}
             second.pop(synthetic_record(2).id)
             second[special.id] = revisions[special.id]

@@ -9,7 +9,10 @@ import httpx
 import pytest
 
 from feed.model import parse_record
-from tests.integration.api.catalogue import SEARCHABLE, Catalogue
+from feed.store.db import make_engine, transaction
+from feed.store.notes import add_note
+from feed.store.tables import NoteKind
+from tests.integration.api.catalogue import SEARCHABLE, Catalogue, build_catalogue
 from tests.integration.api.common import client_for, settings_for
 
 pytestmark = pytest.mark.anyio
@@ -229,3 +232,38 @@ async def test_nothing_published_yet_is_a_404_problem(tmp_path: Path, store_url:
     assert response.status_code == 404
     assert response.json()["detail"] == "no release has been published yet"
     assert releases.json() == {"items": []}
+
+
+async def test_editorial_text_never_reaches_a_read_api_response(
+    tmp_path: Path, store_url: str
+) -> None:
+    canary = "CANARY-7f3a9c-editorial"
+    catalogue = build_catalogue(store_url, comment=f"{canary} revision comment")
+    engine = make_engine(store_url)
+    with transaction(engine) as session:
+        for rid in catalogue.releases["2024.2"]:
+            add_note(session, rid, author=f"{canary}-author", text=f"{canary} internal note")
+            add_note(
+                session,
+                rid,
+                author=f"{canary}-reviewer",
+                text=f"{canary} review",
+                kind=NoteKind.REVIEW_COMMENT,
+            )
+    engine.dispose()
+    async with client_for(settings_for(tmp_path, store_url)) as client:
+        bodies = [
+            (await client.get(url, params=params)).text
+            for url, params in [
+                ("/api/v1/records", {"limit": 200}),
+                ("/api/v1/records", {"limit": 200, "release": "2024.1"}),
+                ("/api/v1/records/symbol:synthetic-0000001", {}),
+                ("/api/v1/releases", {}),
+                ("/api/v1/releases/2024.2", {}),
+                ("/api/v1/diff", {"from": "2024.1", "to": "2024.2"}),
+            ]
+        ]
+    assert all('"items"' in b or '"record"' in b or '"version"' in b for b in bodies)
+    for body in bodies:
+        assert canary not in body
+        assert "synthetic-editor" not in body  # revision authors are editorial too
