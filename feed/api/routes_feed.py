@@ -14,7 +14,7 @@ from feed.api.deps import get_feed_reader
 from feed.api.problems import PROBLEM_MEDIA_TYPE
 from feed.api.published import PublishedFiles, Representation, safe_relative_path
 
-__all__ = ["OPENAPI_PATHS", "routes"]
+__all__ = ["FEED_ROUTE", "OPENAPI_PATHS", "routes"]
 
 
 class _Prebuilt(Response):
@@ -29,6 +29,9 @@ class _Prebuilt(Response):
 
 async def get_published_file(request: Request) -> Response:
     """Serve one published file; cache hits never leave the event loop."""
+    # FastAPI's router names only its own routes in the scope; the access log and the metrics
+    # want this one's template too.
+    request.scope["route"] = FEED_ROUTE
     await get_feed_reader(request)
     files: PublishedFiles = request.app.state.published
     path = safe_relative_path(request.path_params["path"])
@@ -56,7 +59,8 @@ async def get_published_file(request: Request) -> Response:
 
 # A plain Starlette route: FastAPI's dependency machinery costs more per request than serving
 # a cached file does, and the feed is the hottest path. Documented by hand below instead.
-routes = [Route("/feed/{path:path}", get_published_file, methods=["GET", "HEAD"])]
+FEED_ROUTE = Route("/feed/{path:path}", get_published_file, methods=["GET", "HEAD"])
+routes = [FEED_ROUTE]
 
 _PROBLEM = {
     "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}}

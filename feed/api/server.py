@@ -63,4 +63,8 @@ def serve(*, host: str, port: int, workers: int, run_migrations: bool = True) ->
         access_log=False,
         server_header=False,
         proxy_headers=False,
+        # A worker spawns a fresh interpreter and imports the app before answering uvicorn's
+        # health check; on a busy machine that can take longer than uvicorn's 5 s default,
+        # and the supervisor would then kill and respawn workers forever.
+        timeout_worker_healthcheck=30,
     )

@@ -186,3 +186,15 @@ async def test_large_files_are_streamed_and_compressed_once_on_disk(
     assert revalidated.status_code == 304
     cached = list((tmp_path / "var" / "cache" / "feed-gzip").glob("*.gz"))
     assert [p.name for p in cached] == [f"{sha256_hex(body)}.gz"]
+
+
+async def test_feed_requests_are_counted_under_their_route_template(
+    tmp_path: Path, public: Path
+) -> None:
+    async with client_for(settings_for(tmp_path)) as client:
+        await client.get("/feed/feed.json")
+        await client.get("/feed/nothing.json")
+        metrics = (await client.get("/metrics")).text
+    assert 'route="/feed/{path}",status="200"' in metrics
+    assert 'route="/feed/{path}",status="404"' in metrics
+    assert "feed.json" not in metrics
