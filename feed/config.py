@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -111,6 +111,26 @@ class Settings(BaseSettings):
     )
     session_secret: SecretStr | None = Field(
         default=None, description="Secret for console session cookies (random when unset)."
+    )
+    feed_max_age: int = Field(
+        default=60,
+        ge=0,
+        description="Seconds clients and caches may reuse the current feed files (`feed.json`, "
+        "`package.json`, signatures) before asking again; `releases/<version>/` files are "
+        "immutable and cached for a year.",
+    )
+    feed_cache_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        ge=0,
+        description="Memory each server process may use to hold published files and their "
+        "gzip forms (least recently used files are dropped first).",
+    )
+    prometheus_multiproc_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir"),
+        description="Folder where several server workers pool their metrics "
+        "(`PROMETHEUS_MULTIPROC_DIR`, read by prometheus_client too); `kpfeed serve "
+        "--workers N` sets it for you.",
     )
 
     # -- client (`kpfeed pull`)
