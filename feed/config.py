@@ -24,6 +24,25 @@ class Settings(BaseSettings):
         default=Path("./var"), description="Folder for the embedded database and workspace files."
     )
 
+    # -- editor files (packages/<name>/): limits that keep hostile files from exhausting memory
+    source_max_file_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest editor file (`package.yaml` or one record file) that is read; "
+        "bigger files are refused before parsing.",
+    )
+    source_max_string_chars: int = Field(
+        default=20_000,
+        ge=100,
+        description="Longest single text value in an editor file (the model's limit for long "
+        "texts); longer values are refused while parsing.",
+    )
+    source_max_depth: int = Field(
+        default=32,
+        ge=4,
+        description="Deepest nesting of lists and mappings in an editor file (records need 6).",
+    )
+
     # -- publication and keys
     public_dir: Path = Field(
         default=Path("./var/public"), description="Published directory that `publish` writes."

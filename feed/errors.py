@@ -14,6 +14,7 @@
     │   ├── VersionOrderError       version or sequence does not increase
     │   ├── FourEyesError           the approver is the creator
     │   └── ImmutableReleaseError   a published release cannot change
+    ├── ExportError                 writing a package source directory or the schema files failed
     ├── PublishError                rendering, checking or writing the published directory failed
     ├── KeyStoreError               signing keys missing, unreadable or wrongly protected
     ├── TrustError                  a published artifact failed verification
@@ -50,6 +51,7 @@ __all__ = [
     "CycleClosedError",
     "DeltaError",
     "ExpiredError",
+    "ExportError",
     "FeedbackError",
     "FetchError",
     "ForbiddenError",
@@ -168,6 +170,10 @@ class FourEyesError(ReleaseError):
 
 class ImmutableReleaseError(ReleaseError):
     """A published release cannot change; publish a correction as a new release."""
+
+
+class ExportError(KpfeedError):
+    """Writing a package source directory or the schema files failed."""
 
 
 class PublishError(KpfeedError):

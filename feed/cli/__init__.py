@@ -2,6 +2,7 @@
 
 # Each area registers its commands on `main` when imported; keep one import per line.
 import feed.cli.accounts
+import feed.cli.catalogue  # validate, schemas
 import feed.cli.keys
 import feed.cli.serve  # noqa: F401
 from feed.cli.app import main

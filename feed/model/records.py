@@ -101,7 +101,7 @@ LocalizedText = Annotated[
     dict[LanguageTag, LongText],
     Field(
         title="Localized text",
-        description="Text by BCP 47 language tag; `en` is required and is the reference version.",
+        description="Text by BCP 47 language tag; `en`, where present, is the reference version.",
         examples=[{"en": "A neo-Nazi group.", "de": "Eine neonazistische Gruppe."}],
     ),
 ]
@@ -375,7 +375,11 @@ class RecordBase(_Strict):
     aliases: list[Alias] = Field(
         default_factory=list, title="Aliases", description="Other names, by language."
     )
-    summary: LocalizedText = Field(title="Summary", description="One or two sentences.")
+    summary: LocalizedText = Field(
+        title="Summary",
+        description="One or two sentences, by language; the `en` text is required.",
+        json_schema_extra={"required": ["en"]},
+    )
     description: LocalizedText | None = Field(
         default=None, title="Description", description="A longer account, by language."
     )
