@@ -48,9 +48,13 @@ FeedbackId = Annotated[
 
 
 def json_response(data: object, status_code: int = 200, **headers: str) -> Response:
-    """Plain data as a JSON response."""
+    """Plain data as a JSON response, keys sorted: a replayed answer (read back from the
+    store, which keeps JSON with sorted keys) then has the very bytes of the first."""
     return Response(
-        orjson.dumps(data), status_code=status_code, headers=headers, media_type="application/json"
+        orjson.dumps(data, option=orjson.OPT_SORT_KEYS),
+        status_code=status_code,
+        headers=headers,
+        media_type="application/json",
     )
 
 

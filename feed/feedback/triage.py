@@ -180,6 +180,8 @@ def draft_from_proposal(
         raise StateError(f"feedback {submission_id} is not a new-record proposal")
     if row.retracted_by is not None:
         raise StateError(f"feedback {submission_id} was retracted by {row.retracted_by}")
+    if row.change_record_id is not None:
+        raise StateError(f"feedback {submission_id} was drafted already as {row.change_record_id}")
     if row.status not in (S.RECEIVED, S.UNDER_REVIEW):
         raise StateError(f"feedback {submission_id} is {row.status}; it was triaged already")
     data = proposal["record"]
