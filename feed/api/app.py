@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from feed import __version__
 from feed.api import (
@@ -26,6 +27,7 @@ from feed.api.openapi_extra import add_components
 from feed.api.problems import ProblemDocument, install_problem_handlers
 from feed.api.published import PublishedFiles
 from feed.api.readmodel import ReadModel
+from feed.api.routes_feed import FeedFastPath
 from feed.config import Settings, get_settings
 from feed.store.db import make_engine
 
@@ -54,10 +56,27 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine.dispose()
 
 
+class KpfeedApp(FastAPI):
+    """FastAPI, with `/feed/` requests taken off before its middleware stack (see
+    `feed.api.routes_feed.FeedFastPath`)."""
+
+    feed_fast_path: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            self.feed_fast_path is not None
+            and scope["type"] == "http"
+            and scope["path"].startswith(FeedFastPath.PREFIX)
+        ):
+            await self.feed_fast_path(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The kpfeed server application for `settings` (default: from the environment)."""
     settings = settings or get_settings()
-    app = FastAPI(
+    app = KpfeedApp(
         title="kpfeed",
         version=__version__,
         description=DESCRIPTION,
@@ -89,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes_editor_cycles.router)
     app.include_router(routes_editor_records.router)
     app.router.routes.extend(routes_feed.routes)
+    app.feed_fast_path = ObserveMiddleware(FeedFastPath(app), metrics=app.state.metrics)
     _document_extra_paths(app, routes_feed.OPENAPI_PATHS)
     add_components(app, routes_feedback.COMPONENTS)
     return app

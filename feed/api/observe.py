@@ -9,14 +9,17 @@ bounded; the principal by its id, never by its token.
 from __future__ import annotations
 
 import logging
+import queue
+import sys
+import threading
 import time
-from typing import Any
+from typing import Any, TextIO
 
 import orjson
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["ACCESS_LOG", "JsonFormatter", "Metrics", "ObserveMiddleware"]
+__all__ = ["ACCESS_LOG", "BackgroundStreamHandler", "JsonFormatter", "Metrics", "ObserveMiddleware"]
 
 ACCESS_LOG = logging.getLogger("kpfeed.access")
 
@@ -124,3 +127,71 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(doc, default=str).decode()
 
     converter = time.gmtime  # type: ignore[assignment]
+
+
+class BackgroundStreamHandler(logging.Handler):
+    """Writes access-log lines on a thread of its own, everything else at once.
+
+    A write and flush per request on the event loop would cost the feed a good share of its
+    throughput, so `kpfeed.access` records only go on a queue that a thread writes out. Other
+    records (startup, shutdown, errors) are rare and must not be lost when uvicorn ends the
+    process by re-raising SIGTERM (no atexit runs then): they first write out whatever is
+    queued, then themselves, in the caller's thread. Order is kept either way.
+    """
+
+    _STOP = object()
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__()
+        self.stream = stream or sys.stderr
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._write_lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="kpfeed-log", daemon=True)
+        self._thread.start()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name == ACCESS_LOG.name:
+            self._queue.put(record)
+            return
+        with self._write_lock:
+            self._drain()
+            self._write(record)
+            self.stream.flush()
+
+    def _write(self, record: logging.LogRecord) -> None:
+        try:
+            self.stream.write(self.format(record) + "\n")
+        except Exception:  # a broken record must not stop logging
+            self.handleError(record)
+
+    def _drain(self) -> bool:
+        """Write out what is queued; False once the stop marker has been taken."""
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return True
+            if item is self._STOP:
+                return False
+            assert isinstance(item, logging.LogRecord)
+            self._write(item)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            with self._write_lock:
+                if item is self._STOP:
+                    self.stream.flush()
+                    return
+                assert isinstance(item, logging.LogRecord)
+                self._write(item)
+                going_on = self._drain()
+                self.stream.flush()
+            if not going_on:
+                return
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(self._STOP)
+            self._thread.join(timeout=5)
+        super().close()

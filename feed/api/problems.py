@@ -49,6 +49,7 @@ STATUS_BY_ERROR: dict[type[errors.KpfeedError], int] = {
     errors.VersionOrderError: 409,
     errors.FourEyesError: 403,
     errors.ImmutableReleaseError: 409,
+    errors.ExportError: 500,
     errors.PublishError: 500,
     errors.KeyStoreError: 500,
     errors.TrustError: 500,

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from feed.api.conditional import accepts_gzip, etag_matches, not_modified_since
 from feed.api.deps import get_feed_reader
-from feed.api.problems import PROBLEM_MEDIA_TYPE
+from feed.api.problems import PROBLEM_MEDIA_TYPE, library_problem, problem_response
 from feed.api.published import PublishedFiles, Representation, safe_relative_path
+from feed.errors import KpfeedError
 
-__all__ = ["FEED_ROUTE", "OPENAPI_PATHS", "routes"]
+_log = logging.getLogger("kpfeed.api")
+
+__all__ = ["FEED_ROUTE", "OPENAPI_PATHS", "FeedFastPath", "routes"]
 
 
 class _Prebuilt(Response):
@@ -57,8 +62,38 @@ async def get_published_file(request: Request) -> Response:
     return _Prebuilt(200, list(rep.headers), body)
 
 
-# A plain Starlette route: FastAPI's dependency machinery costs more per request than serving
-# a cached file does, and the feed is the hottest path. Documented by hand below instead.
+class FeedFastPath:
+    """`/feed/...` straight to the handler, past FastAPI's middleware stack and router.
+
+    Serving a cached file costs a few microseconds; FastAPI's per-request machinery (its
+    middleware, router and dependency resolution) costs many times that, and the feed is the
+    hottest path by far. Errors still become problem documents, and `ObserveMiddleware`
+    around this still counts and logs every request.
+    """
+
+    PREFIX = "/feed/"
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["app"] = self.app
+        scope["path_params"] = {"path": scope["path"][len(self.PREFIX) :]}
+        request = Request(scope, receive)
+        try:
+            response = await get_published_file(request)
+        except KpfeedError as error:
+            response = library_problem(error, scope["path"])
+        except Exception:  # the same last resort as the app's own handler
+            _log.exception("unexpected error at %s", scope["path"])
+            response = problem_response(
+                500, detail="an unexpected error occurred; it has been logged"
+            )
+        await response(scope, receive, send)
+
+
+# Also a plain Starlette route of the app, so the app answers /feed/ on its own (tests, routes
+# listing) and the fast path above is an optimisation only. Documented by hand below.
 FEED_ROUTE = Route("/feed/{path:path}", get_published_file, methods=["GET", "HEAD"])
 routes = [FEED_ROUTE]
 

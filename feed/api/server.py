@@ -21,7 +21,7 @@ LOG_CONFIG: dict[str, Any] = {
     "formatters": {"json": {"()": "feed.api.observe.JsonFormatter"}},
     "handlers": {
         "stderr": {
-            "class": "logging.StreamHandler",
+            "class": "feed.api.observe.BackgroundStreamHandler",
             "formatter": "json",
             "stream": "ext://sys.stderr",
         }

@@ -1,7 +1,7 @@
 """The `kpfeed` command line: thin commands over the library, one module per area."""
 
 # Each area registers its commands on `main` when imported; keep one import per line.
-import feed.cli.accounts
+import feed.cli.accounts  # orgs, users, tokens
 import feed.cli.catalogue  # validate, schemas
 import feed.cli.keys
 import feed.cli.serve  # noqa: F401

@@ -33,6 +33,7 @@ EXPECTED_STATUS = {
     "VersionOrderError": 409,
     "FourEyesError": 403,
     "ImmutableReleaseError": 409,
+    "ExportError": 500,
     "PublishError": 500,
     "KeyStoreError": 500,
     "TrustError": 500,

@@ -251,18 +251,16 @@ async def test_editorial_text_never_reaches_a_read_api_response(
                 kind=NoteKind.REVIEW_COMMENT,
             )
     engine.dispose()
+    requests: list[tuple[str, dict[str, str | int]]] = [
+        ("/api/v1/records", {"limit": 200}),
+        ("/api/v1/records", {"limit": 200, "release": "2024.1"}),
+        ("/api/v1/records/symbol:synthetic-0000001", {}),
+        ("/api/v1/releases", {}),
+        ("/api/v1/releases/2024.2", {}),
+        ("/api/v1/diff", {"from": "2024.1", "to": "2024.2"}),
+    ]
     async with client_for(settings_for(tmp_path, store_url)) as client:
-        bodies = [
-            (await client.get(url, params=params)).text
-            for url, params in [
-                ("/api/v1/records", {"limit": 200}),
-                ("/api/v1/records", {"limit": 200, "release": "2024.1"}),
-                ("/api/v1/records/symbol:synthetic-0000001", {}),
-                ("/api/v1/releases", {}),
-                ("/api/v1/releases/2024.2", {}),
-                ("/api/v1/diff", {"from": "2024.1", "to": "2024.2"}),
-            ]
-        ]
+        bodies = [(await client.get(url, params=params)).text for url, params in requests]
     assert all('"items"' in b or '"record"' in b or '"version"' in b for b in bodies)
     for body in bodies:
         assert canary not in body
