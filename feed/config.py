@@ -57,6 +57,11 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000/feed/",
         description="Public URL of the published directory; links in feeds point under it.",
     )
+    api_base_url: str = Field(
+        default="http://127.0.0.1:8000/api/v1/",
+        description="Public URL of the read API (ends with `/`); feed entries link each record to "
+        "`<api_base_url>records/<id>?release=<version>`.",
+    )
     releases_page_size: int = Field(
         default=20,
         ge=1,
@@ -85,6 +90,13 @@ class Settings(BaseSettings):
         default=1,
         ge=1,
         description="Days TUF timestamp metadata stays valid; `kpfeed refresh` must run sooner.",
+    )
+
+    # -- consumer
+    mirror_dir: Path = Field(
+        default=Path("./var/mirror"),
+        description="Consumer mirror of the published directory, kept verified by the client; "
+        "`kpfeed match` reads the current package from `<mirror_dir>/package.json`.",
     )
 
     # -- server
@@ -119,6 +131,29 @@ class Settings(BaseSettings):
         description="Folder where several server workers pool their metrics "
         "(`PROMETHEUS_MULTIPROC_DIR`, read by prometheus_client too); `kpfeed serve "
         "--workers N` sets it for you.",
+    )
+
+    # -- client (`kpfeed pull`)
+    feed_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token `kpfeed pull` sends to a deployment that restricts the feed "
+        "(`--token` overrides it).",
+    )
+    client_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds `kpfeed pull` waits to connect, and between bytes while reading.",
+    )
+    client_retries: int = Field(
+        default=3,
+        ge=0,
+        le=10,
+        description="Retries after a connection error or a 5xx answer, with exponential backoff.",
+    )
+    client_max_bytes: int = Field(
+        default=1024**3,
+        ge=1024 * 1024,
+        description="Largest response `kpfeed pull` accepts, the full package included (bytes).",
     )
 
 

@@ -14,7 +14,7 @@
     │   ├── VersionOrderError       version or sequence does not increase
     │   ├── FourEyesError           the approver is the creator
     │   └── ImmutableReleaseError   a published release cannot change
-    ├── ExportError                 writing a package source directory or the schema files failed
+    ├── ExportError                 writing files failed: package sources, schemas, exports
     ├── PublishError                rendering, checking or writing the published directory failed
     ├── KeyStoreError               signing keys missing, unreadable or wrongly protected
     ├── TrustError                  a published artifact failed verification
@@ -174,7 +174,8 @@ class ImmutableReleaseError(ReleaseError):
 
 
 class ExportError(KpfeedError):
-    """Writing a package source directory or the schema files failed."""
+    """Writing files failed: a package source directory, the schema files, or an export
+    (STIX, MISP, CSV, keywords) where it was asked for (path taken, no permission, disk)."""
 
 
 class PublishError(KpfeedError):

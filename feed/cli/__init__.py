@@ -3,8 +3,12 @@
 # Each area registers its commands on `main` when imported; keep one import per line.
 import feed.cli.accounts  # orgs, users, tokens
 import feed.cli.catalogue  # validate, schemas
+import feed.cli.client
+import feed.cli.export
 import feed.cli.keys
-import feed.cli.serve  # noqa: F401
+import feed.cli.match
+import feed.cli.serve
+import feed.cli.store  # noqa: F401
 from feed.cli.app import main
 
 __all__ = ["main"]

@@ -1,0 +1,247 @@
+"""The mirror folder on disk: the verified `package.json`, TUF's metadata, kpfeed's small state.
+
+    <DIR>/package.json              the current release, byte for byte as published
+    <DIR>/.tuf/                     python-tuf's trusted metadata (root history, timestamp, ...)
+    <DIR>/.kpfeed/state.json        which release the mirror holds, and its package's sha256
+    <DIR>/.kpfeed/records.json      where each record sits in package.json (for deltas)
+    <DIR>/.kpfeed/http-cache.json   ETag and body of timestamp.json (conditional requests)
+    <DIR>/.kpfeed/trusted-root.json the root pinned at the first pull
+    <DIR>/.kpfeed/work/             downloads in progress
+
+Every file is replaced atomically (temp file, fsync, rename), `package.json` before the state
+that names it, so a crash leaves the old mirror or the new one, and a mismatch between the two
+is detected (the next pull then takes the full package).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from feed.client.delta import parse_head
+from feed.client.state import (
+    PACKAGE,
+    RECORDS_MARKER,
+    MirrorContent,
+    MirrorState,
+    RecordBytes,
+    content_from_spans,
+)
+from feed.errors import ConflictError, DeltaError, StoreError
+from feed.sign.protected import atomic_write
+
+__all__ = ["CachedResponse", "Mirror"]
+
+_STATE_FORMAT = "kpfeed-mirror/1"
+#: Pieces of a package at least this large are written as they are; smaller ones gathered.
+_GATHER = 1 << 20
+#: Only small answers are cached for conditional requests (timestamp.json is ~1 KB).
+_MAX_CACHED = 64 * 1024
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    """A body kept with its ETag, so a `304 Not Modified` can be answered from disk."""
+
+    etag: str
+    body: bytes
+
+
+class Mirror:
+    """Reads and atomically writes one mirror folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.package_path = root / PACKAGE
+        self.tuf_dir = root / ".tuf"
+        self.state_dir = root / ".kpfeed"
+        self.work_dir = self.state_dir / "work"
+        self._state = self.state_dir / "state.json"
+        self._spans = self.state_dir / "records.json"
+        self._cache = self.state_dir / "http-cache.json"
+        self._root_file = self.state_dir / "trusted-root.json"
+
+    # -- lifecycle
+
+    @contextlib.contextmanager
+    def open_for_update(self) -> Iterator[None]:
+        """Create the folder if needed and hold its lock: one pull at a time per mirror."""
+        if self.package_path.exists() and not self.state_dir.is_dir():
+            raise ConflictError(
+                f"{self.root} holds a package.json that `kpfeed pull` did not write; "
+                "pull into an empty folder, or move that file away"
+            )
+        try:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            lock = (self.state_dir / "lock").open("a")
+        except OSError as error:
+            raise _store_error(error, f"create the mirror folder {self.root}") from None
+        with lock:
+            try:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ConflictError(
+                    f"another `kpfeed pull` is updating {self.root}; try again when it is done"
+                ) from None
+            shutil.rmtree(self.work_dir, ignore_errors=True)
+            self.work_dir.mkdir()
+            try:
+                yield
+            finally:
+                shutil.rmtree(self.work_dir, ignore_errors=True)
+
+    # -- reading
+
+    def read_state(self) -> MirrorState | None:
+        """The release the mirror holds, or None for a new (or unreadable) mirror."""
+        document = _read_json(self._state)
+        if not isinstance(document, dict) or document.get("format") != _STATE_FORMAT:
+            return None
+        try:
+            return MirrorState.from_dict(document["mirror"])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def read_content(self, state: MirrorState) -> tuple[MirrorContent | None, str | None]:
+        """The mirror's package as the base for deltas, or None and the reason it cannot be."""
+        # Size and modification time, not a hash: a base that is not what the last pull
+        # verified rebuilds a package whose sha256 differs from the signed one, and is refused
+        # then. This only spares a delta that cannot work.
+        written = _read_json(self._state)
+        try:
+            info = self.package_path.stat()
+            data = self.package_path.read_bytes()
+        except OSError as error:
+            return None, f"the mirror's package.json cannot be read ({error.strerror})"
+        mtime_ns = written.get("package_mtime_ns") if isinstance(written, dict) else None
+        if (info.st_size, info.st_mtime_ns) != (state.length, mtime_ns):
+            return None, "the mirror's package.json is not the one the last pull verified"
+        spans = _read_json(self._spans)
+        if not isinstance(spans, dict) or spans.get("sha256") != state.sha256:
+            return None, "the mirror has no record index for its package.json"
+        try:
+            head = parse_head(data[: data.find(RECORDS_MARKER) + len(RECORDS_MARKER)], file=PACKAGE)
+            entries = [(str(i), int(start), int(end)) for i, start, end in spans["spans"]]
+        except (DeltaError, KeyError, TypeError, ValueError):
+            return None, "the mirror's record index does not fit its package.json"
+        return content_from_spans(data, state, head.release, entries), None
+
+    def http_cache(self) -> dict[str, CachedResponse]:
+        document = _read_json(self._cache)
+        cached: dict[str, CachedResponse] = {}
+        if isinstance(document, dict):
+            for url, entry in document.items():
+                with contextlib.suppress(KeyError, TypeError, ValueError):
+                    cached[url] = CachedResponse(
+                        str(entry["etag"]), base64.b64decode(entry["body"], validate=True)
+                    )
+        return cached
+
+    def pinned_root(self) -> bytes | None:
+        try:
+            return self._root_file.read_bytes()
+        except OSError:
+            return None
+
+    # -- writing
+
+    def commit(
+        self,
+        content: MirrorContent | None,
+        *,
+        http_cache: Mapping[str, CachedResponse],
+        pinned_root: bytes | None = None,
+    ) -> None:
+        """Make `content` the mirror (package, record index, then state) and save the caches."""
+        try:
+            if pinned_root is not None and not self._root_file.exists():
+                atomic_write(self._root_file, pinned_root, mode=0o644)
+            if content is not None:
+                if content.spans is not None:
+                    spans = {"sha256": content.state.sha256, "spans": content.spans}
+                    atomic_write(self._spans, orjson.dumps(spans), mode=0o644)
+                _atomic_write_chunks(self.package_path, content.chunks)
+                state = {
+                    "format": _STATE_FORMAT,
+                    "mirror": content.state.to_dict(),
+                    "package_mtime_ns": self.package_path.stat().st_mtime_ns,
+                }
+                state_json = orjson.dumps(state, option=orjson.OPT_INDENT_2)
+                atomic_write(self._state, state_json, mode=0o644)
+            cache = {
+                url: {"etag": entry.etag, "body": base64.b64encode(entry.body).decode("ascii")}
+                for url, entry in http_cache.items()
+                if len(entry.body) <= _MAX_CACHED
+            }
+            atomic_write(self._cache, orjson.dumps(cache), mode=0o644)
+        except OSError as error:
+            raise _store_error(error, f"write the mirror {self.root}") from None
+
+
+def _atomic_write_chunks(path: Path, chunks: Iterable[RecordBytes]) -> None:
+    """`atomic_write` for a file given in pieces: temp file, fsync, rename, folder fsync.
+
+    Large pieces go to the kernel as they are (no copy through a buffer); small ones are
+    gathered into about a megabyte first.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o644)
+        pending: list[RecordBytes] = []
+        size = 0
+        for chunk in chunks:
+            if len(chunk) >= _GATHER:
+                _write_all(fd, b"".join(pending))
+                pending, size = [], 0
+                _write_all(fd, chunk)
+                continue
+            pending.append(chunk)
+            size += len(chunk)
+            if size >= _GATHER:
+                _write_all(fd, b"".join(pending))
+                pending, size = [], 0
+        _write_all(fd, b"".join(pending))
+        os.fsync(fd)
+        os.close(fd)
+        fd = -1
+        os.replace(tmp, path)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def _write_all(fd: int, data: RecordBytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+
+
+def _store_error(error: OSError, what: str) -> StoreError:
+    return StoreError(
+        f"cannot {what}: {error.strerror or error}; the last good mirror stays as it was"
+    )

@@ -1,0 +1,267 @@
+"""Engines, transactions, migrations and readiness of the store (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+from sqlmodel import Session
+
+from feed.errors import (
+    ConfigError,
+    ConflictError,
+    ImmutableReleaseError,
+    StateError,
+    StoreUnavailableError,
+)
+
+__all__ = [
+    "APPEND_ONLY_MARK",
+    "IMMUTABLE_RELEASE_MARK",
+    "check_ready",
+    "display_url",
+    "engine_from_settings",
+    "head_revision",
+    "init_store",
+    "make_engine",
+    "migrate",
+    "schema_revision",
+    "transaction",
+    "translate_errors",
+]
+
+#: Text the database triggers put in their error messages, so we can name the failure.
+IMMUTABLE_RELEASE_MARK = "kpfeed-immutable-release"
+APPEND_ONLY_MARK = "kpfeed-append-only"
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def _json_dumps(value: Any) -> str:
+    # Sorted keys: the same text the bulk import writes, whichever path stored a body.
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _display(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`: SQLite (WAL, foreign keys, busy timeout) or PostgreSQL (psycopg 3).
+
+    A plain `postgresql://` URL is taken to mean psycopg 3, the driver kpfeed ships with.
+    For a SQLite file, the folder it lives in is created.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise ConfigError(f"database URL {url!r} is not a valid SQLAlchemy URL") from error
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return sa.create_engine(
+            parsed,
+            pool_pre_ping=True,
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
+        )
+    if backend != "sqlite":
+        raise ConfigError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+    if parsed.database and parsed.database != ":memory:" and not parsed.query.get("uri"):
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        parsed,
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+    )
+    _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module (which would not wrap DDL and
+        # commits behind our back) and begin explicitly below: all-or-nothing needs real BEGINs.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def engine_from_settings() -> Engine:
+    """The engine for the configured store (`KPFEED_DATABASE_URL`)."""
+    from feed.config import get_settings
+
+    return make_engine(get_settings().database_url)
+
+
+def _not_initialised(message: str) -> bool:
+    lowered = message.lower()
+    return "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered)
+
+
+@contextmanager
+def translate_errors(engine_url: URL | None = None) -> Iterator[None]:
+    """Turn database errors into kpfeed's error tree (triggers, conflicts, unreachable)."""
+    try:
+        yield
+    except DBAPIError as error:
+        message = str(error.orig) if error.orig is not None else str(error)
+        first_line = message.strip().splitlines()[0] if message.strip() else message
+        where = f" at {_display(engine_url)}" if engine_url is not None else ""
+        if IMMUTABLE_RELEASE_MARK in message:
+            raise ImmutableReleaseError(first_line.split(": ", 1)[-1]) from error
+        if APPEND_ONLY_MARK in message:
+            raise StateError(first_line.split(": ", 1)[-1]) from error
+        if _not_initialised(message):
+            raise StoreUnavailableError(
+                f"the database{where} is not initialised ({first_line}); run `kpfeed init`"
+            ) from error
+        if isinstance(error, IntegrityError):
+            raise ConflictError(f"the store refused a conflicting change: {first_line}") from error
+        if isinstance(error, OperationalError) and "database is locked" in message:
+            # SQLite: another writer held the lock past the busy timeout, or this transaction
+            # read a snapshot that a committed change has since made stale.
+            raise ConflictError(
+                f"another change to the store{where} is in progress or happened meanwhile; "
+                "try again"
+            ) from error
+        if isinstance(error, OperationalError):
+            raise StoreUnavailableError(f"the database{where} failed: {first_line}") from error
+        raise
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """One unit of work: commit when the block ends, roll back everything if it raises.
+
+    Store functions take the session and never commit; whoever opens the transaction decides
+    what belongs together.
+    """
+    with translate_errors(engine.url), Session(engine, expire_on_commit=False) as session:
+        _connect(session, engine)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def _unreachable(engine: Engine, error: OperationalError) -> StoreUnavailableError:
+    detail = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+    return StoreUnavailableError(f"cannot reach the database at {_display(engine.url)}: {detail}")
+
+
+def _connect(session: Session, engine: Engine) -> None:
+    try:
+        session.connection()
+    except OperationalError as error:
+        raise _unreachable(engine, error) from error
+
+
+def _open(engine: Engine) -> sa.Connection:
+    try:
+        return engine.connect()
+    except OperationalError as error:
+        raise _unreachable(engine, error) from error
+
+
+def _alembic_config(connection: sa.Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine) -> str:
+    """Bring the schema to the newest migration (idempotent); returns the schema revision."""
+    with translate_errors(engine.url):
+        connection = _open(engine)
+        with connection, connection.begin():
+            command.upgrade(_alembic_config(connection), "head")
+    return head_revision()
+
+
+def head_revision() -> str:
+    """The newest schema revision shipped with this version of kpfeed."""
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    if head is None:  # pragma: no cover - the package always ships migrations
+        raise ConfigError("no schema migrations are installed")
+    return head
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at, or None for an empty database."""
+    with translate_errors(engine.url):
+        connection = _open(engine)
+        with connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+
+def init_store(url: str, data_dir: Path | None = None) -> str:
+    """Create the workspace folder and the database, and migrate it (idempotent).
+
+    Returns the schema revision the store is at.
+    """
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    try:
+        return migrate(engine)
+    finally:
+        engine.dispose()
+
+
+def display_url(target: Engine | str) -> str:
+    """A database URL (or an engine's) with any password hidden, for messages."""
+    if isinstance(target, Engine):
+        return _display(target.url)
+    try:
+        return _display(make_url(target))
+    except ArgumentError:
+        return "<invalid database URL>"
+
+
+def check_ready(engine: Engine) -> None:
+    """Raise StoreUnavailableError unless the database is reachable and fully migrated."""
+    where = _display(engine.url)
+    database = engine.url.database
+    # Connecting to a missing SQLite file would create an empty one; say what is wrong instead.
+    is_file = engine.dialect.name == "sqlite" and database not in (None, "", ":memory:")
+    if is_file and not Path(str(database)).expanduser().exists():
+        raise StoreUnavailableError(f"no store at {where}; run `kpfeed init`")
+    current = schema_revision(engine)
+    head = head_revision()
+    if current is None:
+        raise StoreUnavailableError(
+            f"the database at {where} is not initialised; run `kpfeed init`"
+        )
+    if current != head:
+        raise StoreUnavailableError(
+            f"the database at {where} is at schema {current}, this kpfeed needs {head}; "
+            "run `kpfeed init` to migrate it"
+        )
