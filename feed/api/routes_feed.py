@@ -80,6 +80,10 @@ class FeedFastPath:
         scope["app"] = self.app
         scope["path_params"] = {"path": scope["path"][len(self.PREFIX) :]}
         request = Request(scope, receive)
+        if scope["method"] not in ("GET", "HEAD"):
+            allow = {"Allow": "GET, HEAD"}
+            await problem_response(405, instance=scope["path"], headers=allow)(scope, receive, send)
+            return
         try:
             response = await get_published_file(request)
         except KpfeedError as error:

@@ -1,8 +1,8 @@
 """The `kpfeed` command line: thin commands over the library, one module per area."""
 
 # Each area registers its commands on `main` when imported; keep one import per line.
-import feed.cli.accounts  # orgs, users, tokens
-import feed.cli.catalogue  # validate, schemas
+import feed.cli.accounts
+import feed.cli.catalogue
 import feed.cli.client
 import feed.cli.export
 import feed.cli.keys

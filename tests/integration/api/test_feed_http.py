@@ -198,3 +198,16 @@ async def test_feed_requests_are_counted_under_their_route_template(
     assert 'route="/feed/{path}",status="200"' in metrics
     assert 'route="/feed/{path}",status="404"' in metrics
     assert "feed.json" not in metrics
+
+
+async def test_methods_other_than_get_and_head_are_refused_with_405(
+    tmp_path: Path, public: Path
+) -> None:
+    async with client_for(settings_for(tmp_path)) as client:
+        post = await client.post("/feed/feed.json", content=b"x")
+        delete = await client.delete("/feed/feed.json")
+    assert post.status_code == 405
+    assert post.headers["allow"] == "GET, HEAD"
+    assert post.headers["content-type"] == "application/problem+json"
+    assert delete.status_code == 405
+    assert (public / "feed.json").exists()
