@@ -42,6 +42,7 @@ documents in one table and the CLI prints them with exit code 1.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 __all__ = [
     "AuthError",
@@ -243,6 +244,10 @@ class FeedbackError(KpfeedError):
 
 class CycleClosedError(FeedbackError):
     """No feedback window is open; the message says when the next one opens."""
+
+    def __init__(self, message: str, next_opens: datetime | None = None) -> None:
+        self.next_opens = next_opens
+        super().__init__(message)
 
 
 class IdempotencyError(FeedbackError):

@@ -10,9 +10,20 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from feed import __version__
-from feed.api import routes_feed, routes_me, routes_ops, routes_records, routes_releases
+from feed.api import (
+    routes_editor_cycles,
+    routes_editor_feedback,
+    routes_editor_records,
+    routes_feed,
+    routes_feedback,
+    routes_me,
+    routes_ops,
+    routes_records,
+    routes_releases,
+)
 from feed.api.limits import BodyLimitMiddleware
 from feed.api.observe import Metrics, ObserveMiddleware
+from feed.api.openapi_extra import add_components
 from feed.api.problems import ProblemDocument, install_problem_handlers
 from feed.api.published import PublishedFiles
 from feed.api.readmodel import ReadModel
@@ -92,9 +103,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes_me.router)
     app.include_router(routes_records.router)
     app.include_router(routes_releases.router)
+    app.include_router(routes_feedback.router)
+    app.include_router(routes_editor_feedback.router)
+    app.include_router(routes_editor_cycles.router)
+    app.include_router(routes_editor_records.router)
     app.router.routes.extend(routes_feed.routes)
     app.feed_fast_path = ObserveMiddleware(FeedFastPath(app), metrics=app.state.metrics)
     _document_extra_paths(app, routes_feed.OPENAPI_PATHS)
+    add_components(app, routes_feedback.COMPONENTS)
     return app
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -102,6 +103,9 @@ class ProblemDocument(BaseModel):
     )
     retry_after: int | None = Field(
         default=None, description="Seconds to wait before retrying (also in `Retry-After`)."
+    )
+    next_window_opens: datetime | None = Field(
+        default=None, description="When the next feedback window opens (UTC), if one is planned."
     )
 
 
@@ -219,6 +223,8 @@ def library_problem(error: errors.KpfeedError, instance: str | None) -> Response
     if isinstance(error, errors.RateLimitedError):
         extra["retry_after"] = error.retry_after
         headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, errors.CycleClosedError) and error.next_opens is not None:
+        extra["next_window_opens"] = error.next_opens.isoformat().replace("+00:00", "Z")
     return problem_response(
         status,
         type_=type_,

@@ -24,6 +24,8 @@ pytestmark = pytest.mark.anyio
 Caller = Role | None
 EVERYONE: frozenset[Caller] = frozenset({None, *Role})
 TOKEN_HOLDERS: frozenset[Caller] = frozenset(Role)
+ORGANISATIONS: frozenset[Caller] = frozenset({Role.COMPANY, Role.CONTRIBUTOR})
+EDITORS: frozenset[Caller] = frozenset({Role.EDITOR, Role.PUBLISHER})
 #: Published data (feed files, read API): everyone, or token holders when the feed is restricted.
 PUBLISHED = "published"
 
@@ -43,6 +45,29 @@ ACCESS: dict[tuple[str, str], frozenset[Caller] | str] = {
     ("GET", "/api/v1/diff"): PUBLISHED,
     ("GET", "/feed/{path:path}"): PUBLISHED,
     ("HEAD", "/feed/{path:path}"): PUBLISHED,
+    ("POST", "/api/v1/feedback"): ORGANISATIONS,
+    ("GET", "/api/v1/feedback"): ORGANISATIONS,
+    ("GET", "/api/v1/feedback/{feedback_id}"): ORGANISATIONS,
+    ("GET", "/api/v1/editor/feedback"): EDITORS,
+    ("GET", "/api/v1/editor/feedback.csv"): EDITORS,
+    ("GET", "/api/v1/editor/feedback/aggregates"): EDITORS,
+    ("GET", "/api/v1/editor/feedback/aggregates.csv"): EDITORS,
+    ("GET", "/api/v1/editor/feedback/{feedback_id}"): EDITORS,
+    ("POST", "/api/v1/editor/feedback/{feedback_id}/triage"): EDITORS,
+    ("POST", "/api/v1/editor/feedback/{feedback_id}/draft"): EDITORS,
+    ("GET", "/api/v1/editor/cycles"): EDITORS,
+    ("POST", "/api/v1/editor/cycles"): EDITORS,
+    ("GET", "/api/v1/editor/cycles/{name}"): EDITORS,
+    ("POST", "/api/v1/editor/cycles/{name}/open"): EDITORS,
+    ("POST", "/api/v1/editor/cycles/{name}/close"): EDITORS,
+    ("GET", "/api/v1/editor/records"): EDITORS,
+    ("POST", "/api/v1/editor/records"): EDITORS,
+    ("GET", "/api/v1/editor/records/{record_id}"): EDITORS,
+    ("PUT", "/api/v1/editor/records/{record_id}"): EDITORS,
+    ("POST", "/api/v1/editor/records/{record_id}/submit"): EDITORS,
+    ("POST", "/api/v1/editor/records/{record_id}/approve"): EDITORS,
+    ("POST", "/api/v1/editor/records/{record_id}/reject"): EDITORS,
+    ("POST", "/api/v1/editor/records/{record_id}/retire"): EDITORS,
 }
 
 #: Values for path parameters and required query strings, so a request reaches the route.
@@ -50,6 +75,8 @@ PATH_VALUES = {
     "{path:path}": "feed.json",
     "{record_id}": "group:synthetic-0000000",
     "{version}": "2024.1",
+    "{feedback_id}": "0" * 32,
+    "{name}": "2024",
 }
 QUERIES = {"/api/v1/diff": {"from": "2024.1", "to": "2024.2"}}
 
