@@ -273,7 +273,9 @@ def _print_demo(workspace: DemoWorkspace) -> None:
     help="Workspace folder: store, keys and the published directory.",
 )
 @click.option("--serve/--no-serve", default=True, help="Serve the workspace afterwards.")
-def demo_command(root: Path, serve: bool) -> None:
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+def demo_command(root: Path, serve: bool, host: str, port: int) -> None:
     """Build a complete demo from nothing: sample imported, releases 2022.1 and 2022.2 published.
 
     Running it again on the same folder reuses the workspace; a folder holding anything else
@@ -284,6 +286,12 @@ def demo_command(root: Path, serve: bool) -> None:
     workspace = build_demo(root, settings=get_settings(), now=_now(), progress=click.echo)
     _print_demo(workspace)
     if serve:
-        click.echo(
-            "serving is not part of this build yet: the workspace is ready, run with --no-serve"
-        )
+        import os
+
+        from feed.api.server import serve as run_server
+
+        # The server (and any worker it spawns) reads its settings from the environment.
+        os.environ.update(workspace.environment())
+        get_settings.cache_clear()
+        click.echo(f"serving the feed on http://{host}:{port}/feed/ and the API under /api/v1")
+        run_server(host=host, port=port, workers=1, run_migrations=True)
