@@ -98,14 +98,19 @@ def orgs() -> None:
 
 @orgs.command("add")
 @click.argument("name")
-@click.option("--kind", type=click.Choice([k.value for k in OrganisationKind]), required=True)
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in OrganisationKind]),
+    required=True,
+    help="company (gives feedback) or contributor (also proposes records).",
+)
 @expires_option
 @as_option
 @json_option
 def orgs_add(
     name: str, kind: str, expires_days: int | None, actor: str | None, as_json: bool
 ) -> None:
-    """Add an organisation and print its first token, once."""
+    """Add the organisation NAME and print its first token, once."""
     with _session() as session:
         org, issued = add_organisation(
             session,
@@ -136,14 +141,19 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice([r.value for r in UserRole]), required=True)
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in UserRole]),
+    required=True,
+    help="editor (curates, triages), publisher (approves and publishes) or admin.",
+)
 @expires_option
 @as_option
 @json_option
 def users_add(
     name: str, role: str, expires_days: int | None, actor: str | None, as_json: bool
 ) -> None:
-    """Add a user and print their first token, once."""
+    """Add the user NAME and print their first token, once."""
     with _session() as session:
         user, issued = add_user(
             session, name, UserRole(role), actor=_operator(actor), expires=_expiry(expires_days)

@@ -138,7 +138,7 @@ def _change_doc(change: Change) -> dict[str, Any]:
 @click.argument("version")
 @json_option
 def show_command(version: str, as_json: bool) -> None:
-    """One release: state, who created and approved it, notes and its changes."""
+    """Release VERSION: state, who created and approved it, notes and its changes."""
     from feed.releasing import release_changes
     from feed.store import engine_from_settings, get_release, transaction
 
@@ -274,7 +274,13 @@ def _print_demo(workspace: DemoWorkspace) -> None:
 )
 @click.option("--serve/--no-serve", default=True, help="Serve the workspace afterwards.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port to serve on.",
+)
 def demo_command(root: Path, serve: bool, host: str, port: int) -> None:
     """Build a complete demo from nothing: sample imported, releases 2022.1 and 2022.2 published.
 
