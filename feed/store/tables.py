@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -22,6 +24,7 @@ __all__ = [
     "ReleaseState",
     "RevisionRow",
     "UTCDateTime",
+    "full_metadata",
     "metadata",
 ]
 
@@ -205,3 +208,17 @@ class CatalogueMetaRow(SQLModel, table=True):
 
 
 metadata = SQLModel.metadata
+
+
+def full_metadata() -> sa.MetaData:
+    """The metadata with every table of the store, whichever module of `feed.store` defines it.
+
+    Table classes register when their module is imported; this imports them all, so migrations
+    and the schema drift test see the whole schema, not only the modules imported so far.
+    """
+    import feed.store
+
+    for module in pkgutil.iter_modules(feed.store.__path__):
+        if module.name != "migrations":
+            importlib.import_module(f"feed.store.{module.name}")
+    return metadata

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
-from feed.store.tables import metadata
+from feed.store.tables import full_metadata
 
 connection = context.config.attributes.get("connection")
 if not isinstance(connection, sa.Connection):
@@ -13,7 +13,7 @@ if not isinstance(connection, sa.Connection):
 
 context.configure(
     connection=connection,
-    target_metadata=metadata,
+    target_metadata=full_metadata(),
     # SQLite cannot ALTER most things; batch mode rebuilds tables when a later migration must.
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,

@@ -20,7 +20,7 @@ from feed.store import (
     schema_revision,
     transaction,
 )
-from feed.store.tables import metadata
+from feed.store.tables import full_metadata
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -46,7 +46,7 @@ def test_migrated_schema_matches_the_table_definitions(database_url: str) -> Non
         migrate(engine)
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            differences = compare_metadata(context, metadata)
+            differences = compare_metadata(context, full_metadata())
     finally:
         engine.dispose()
     assert differences == []
