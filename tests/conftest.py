@@ -11,8 +11,30 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.integration.faults.scale import ENV, OPTION, SIZES, FaultScale, scale_from
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "packages" / "sample"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        OPTION,
+        choices=SIZES,
+        default=None,
+        help=f"size of the fault campaign in tests/integration/faults: reduced (default, as in "
+        f"CI) or full (at least 50 publish kills, more server kills, more generated examples); "
+        f"also {ENV}=full",
+    )
+
+
+@pytest.fixture(scope="session")
+def fault_scale(pytestconfig: pytest.Config) -> FaultScale:
+    """The fault campaign's size (`--faults` or KPFEED_FAULTS; reduced by default)."""
+    try:
+        return scale_from(pytestconfig.getoption(OPTION))
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def _pg_admin_url() -> str | None:
