@@ -3,7 +3,8 @@ publication, so a kill costs a publication and not an interpreter start.
 
 Usage: python publisher.py DATABASE_URL KEY_DIR OUT_DIR
 Reads `publish VERSION` lines on stdin. For each it forks; the child prints `started PID`,
-runs `publish_release` (a fresh engine of its own) and prints `published VERSION`. The test
+runs `publish_release` (a fresh engine of its own) and prints `published VERSION HOW` (HOW:
+`whole`, or `finished` for an interrupted publication it completed). The test
 kills the child by its PID, then writes `reap`: only then does the parent wait for the child
 and print `exited STATUS` (negative: killed by that signal), so the PID cannot have been
 reused by another process when the test kills it. Anything else, or the end of stdin, stops
@@ -34,7 +35,7 @@ def _say(line: str) -> None:
 def _child(database_url: str, keyring: Keyring, out_dir: Path, version: str) -> None:
     _say(f"started {os.getpid()}")
     engine = make_engine(database_url)
-    publish_release(
+    report = publish_release(
         engine,
         version,
         out_dir,
@@ -42,7 +43,7 @@ def _child(database_url: str, keyring: Keyring, out_dir: Path, version: str) -> 
         options=PublishOptions(links=LINKS),
         now=datetime.now(UTC),
     )
-    _say(f"published {version}")
+    _say(f"published {version} {'finished' if report.finished_interrupted else 'whole'}")
 
 
 def main(database_url: str, key_dir: str, out_dir: str) -> None:
