@@ -24,6 +24,7 @@ from feed import errors
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "STATUS_BY_ERROR",
+    "STORE_RETRY_AFTER_SECONDS",
     "ProblemDocument",
     "install_problem_handlers",
     "problem_response",
@@ -64,6 +65,10 @@ STATUS_BY_ERROR: dict[type[errors.KpfeedError], int] = {
     errors.IdempotencyError: 422,
     errors.RateLimitedError: 429,
 }
+
+#: Seconds a client is asked to wait when the database cannot be reached (`Retry-After`): long
+#: enough for a database restart or failover, short enough not to stall a retrying client.
+STORE_RETRY_AFTER_SECONDS = 5
 
 _log = logging.getLogger("kpfeed.api")
 
@@ -223,6 +228,16 @@ def library_problem(error: errors.KpfeedError, instance: str | None) -> Response
     if isinstance(error, errors.RateLimitedError):
         extra["retry_after"] = error.retry_after
         headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, errors.StoreUnavailableError):
+        # A write cut off at its commit may or may not have been stored: the answer says how
+        # to retry safely rather than promising either.
+        detail = (
+            f"The database cannot be reached at the moment; retry in {STORE_RETRY_AFTER_SECONDS} "
+            "seconds (a feedback submission sent again with the same Idempotency-Key is stored "
+            "only once)."
+        )
+        extra["retry_after"] = STORE_RETRY_AFTER_SECONDS
+        headers["Retry-After"] = str(STORE_RETRY_AFTER_SECONDS)
     if isinstance(error, errors.CycleClosedError) and error.next_opens is not None:
         extra["next_window_opens"] = error.next_opens.isoformat().replace("+00:00", "Z")
     return problem_response(

@@ -9,6 +9,12 @@ from pathlib import Path
 
 import pytest
 
+# The feedback tests' store (accounts, two published releases, an open cycle) for the server
+# faults; imported so pytest finds the fixtures here too.
+from tests.integration.feedback.conftest import closed_store, store
+
+__all__ = ["closed_store", "static_site", "store"]
+
 REPO = Path(__file__).resolve().parents[3]
 SERVE = REPO / "tests" / "integration" / "client" / "serve.py"
 
