@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from feed.accounts import Role
 from feed.store.db import make_engine
 from tests.integration.api.live import REPO, free_port
+from tests.integration.faults.scale import FaultScale
 from tests.integration.feedback.common import RECORD, RELEASE
 from tests.integration.feedback.conftest import Workspace
 
@@ -34,7 +35,6 @@ pytestmark = pytest.mark.slow
 
 CLIENTS = 64
 PER_CLIENT = 6
-KILLS = 2
 
 
 @dataclass
@@ -146,7 +146,7 @@ async def client_run(url: str, token: str, number: int, outcome: Outcome, stop_a
                 await asyncio.sleep(0.05)
 
 
-async def load_with_kills(server: Server, token: str) -> Outcome:
+async def load_with_kills(server: Server, token: str, kills: int) -> Outcome:
     outcome = Outcome()
     stop_at = time.monotonic() + 120
     clients = [
@@ -154,9 +154,9 @@ async def load_with_kills(server: Server, token: str) -> Outcome:
         for i in range(CLIENTS)
     ]
     total = CLIENTS * PER_CLIENT
-    for kill in range(1, KILLS + 1):
+    for kill in range(1, kills + 1):
         # Kill while submissions are flowing: after a share of them were acknowledged.
-        while len(outcome.acknowledged) < total * kill // (KILLS + 2):
+        while len(outcome.acknowledged) < total * kill // (kills + 2):
             await asyncio.sleep(0.01)
         await asyncio.to_thread(server.signal, signal.SIGKILL)
         await asyncio.to_thread(server.start)
@@ -184,20 +184,21 @@ def stored(url: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 def test_acknowledged_submissions_survive_kills_exactly_once(
-    tmp_path: Path, store: Workspace
+    tmp_path: Path, store: Workspace, fault_scale: FaultScale
 ) -> None:
+    kills = fault_scale.pick(reduced=2, full=5)
     server = launch(store, tmp_path, workers=2)
     server.start()
     began = time.monotonic()
     try:
-        outcome = asyncio.run(load_with_kills(server, store.tokens[Role.COMPANY]))
+        outcome = asyncio.run(load_with_kills(server, store.tokens[Role.COMPANY], kills))
         load_seconds = time.monotonic() - began
     finally:
         server.signal(signal.SIGTERM)
     submissions, keys = stored(store.url)
 
     expected = {f"client-{c:02d}-{n}" for c in range(CLIENTS) for n in range(PER_CLIENT)}
-    assert server.starts == KILLS + 1
+    assert server.starts == kills + 1
     assert outcome.unanswered > 0, "the kills should have cut some requests off"
     # None lost: every submission was acknowledged in the end, and is stored under its id.
     assert set(outcome.acknowledged) == expected
