@@ -227,9 +227,11 @@ def test_postgres_outage_answers_503_then_recovers_without_restart(
         during = load.between(start + 0.5, end)
         for what in ("read", "submit", "ready"):
             assert any(a.what == what and a.status == 503 for a in during), (what, statuses)
-        after = load.between(end + RECOVERY_SECONDS, end + CALM_SECONDS)
+        # Up to half a second before the next cut: a request still in flight then is cut off.
+        after = load.between(end + RECOVERY_SECONDS, end + CALM_SECONDS - 0.5)
         assert after, "no load after the outage"
-        assert all(a.status in (200, 201) for a in after), Counter(a.status for a in after)
+        late = [(round(a.sent - end, 2), a.what, a.status, a.body[:300]) for a in after]
+        assert all(a.status in (200, 201) for a in after), [x for x in late if x[2] >= 300]
     before = load.between(0, windows[0][0] - 1)  # answered before the cut
     assert before
     assert all(a.status in (200, 201) for a in before), [
@@ -283,7 +285,12 @@ def test_a_sqlite_write_lock_held_elsewhere_makes_writers_wait_not_fail(
         during = load.between(start + 0.5, end - 0.5)
         # Readers are not blocked by a writer in WAL mode; writers wait for the lock.
         assert any(a.what == "read" for a in during)
-        waited = [a for a in load.answers if a.what == "submit" and start < a.sent < end]
+        # Submissions in flight while the lock was held (sent before or during it).
+        waited = [
+            a
+            for a in load.answers
+            if a.what == "submit" and a.sent < end and a.sent + a.seconds > start
+        ]
         assert max(a.seconds for a in waited) > OUTAGE_SECONDS / 2
     _exactly_once(load, store.url)
     print(f"\n{len(load.answers)} requests, none failed, {dict(statuses)}")

@@ -57,7 +57,7 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[3]
 #: The tmpfs: room for a few publications of the test catalogue, and a filler.
-DISK_BYTES = 16 * 1024 * 1024
+DISK_BYTES = 64 * 1024 * 1024
 
 
 def kpfeed_publish(
