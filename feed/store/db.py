@@ -144,9 +144,17 @@ def translate_errors(engine_url: URL | None = None) -> Iterator[None]:
             ) from error
         if isinstance(error, IntegrityError):
             raise ConflictError(f"the store refused a conflicting change: {first_line}") from error
+        if isinstance(error, OperationalError) and _lock_timed_out(error):
+            # SQLite: another connection (a backup, a long import, another tool) held the write
+            # lock past the busy timeout. Nothing conflicts with this change: the store is busy,
+            # and the same request can simply be sent again (503 with Retry-After over HTTP).
+            raise StoreUnavailableError(
+                f"the store{where} is busy: another connection has held its write lock for "
+                f"more than {SQLITE_BUSY_TIMEOUT_MS // 1000} s; try again"
+            ) from error
         if isinstance(error, OperationalError) and "database is locked" in message:
-            # SQLite: another writer held the lock past the busy timeout, or this transaction
-            # read a snapshot that a committed change has since made stale.
+            # SQLite (SQLITE_BUSY_SNAPSHOT): this transaction read a snapshot that a change
+            # committed meanwhile has made stale.
             raise ConflictError(
                 f"another change to the store{where} is in progress or happened meanwhile; "
                 "try again"
@@ -154,6 +162,15 @@ def translate_errors(engine_url: URL | None = None) -> Iterator[None]:
         if isinstance(error, OperationalError):
             raise StoreUnavailableError(f"the database{where} failed: {first_line}") from error
         raise
+
+
+def _lock_timed_out(error: DBAPIError) -> bool:
+    """SQLite gave up waiting for a lock (SQLITE_BUSY and its extended codes), as opposed to
+    refusing a stale snapshot (SQLITE_BUSY_SNAPSHOT, a conflict). False for PostgreSQL."""
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    if not isinstance(code, int):
+        return False
+    return code & 0xFF == sqlite3.SQLITE_BUSY and code != sqlite3.SQLITE_BUSY_SNAPSHOT
 
 
 @contextmanager

@@ -13,7 +13,9 @@ exactly once.
 SQLite: the database is a file inside the server's own processes, so there is no connection to
 lose. The real fault is another process holding the write lock (a backup, a long import):
 here `BEGIN EXCLUSIVE` held for 3 seconds. Writers wait for it (the busy timeout is 15 s)
-instead of failing, readers go on, and nothing fails.
+instead of failing, readers go on, and nothing fails. A lock held past the busy timeout
+makes the waiting request a 503 with Retry-After (the store is busy), not a 409: shown with
+the timeout shortened, so the test need not wait 15 s; a stale snapshot stays a conflict.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +37,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from feed.accounts import Role
-from feed.api.problems import PROBLEM_MEDIA_TYPE, STORE_RETRY_AFTER_SECONDS
+from feed.api.problems import PROBLEM_MEDIA_TYPE, STORE_RETRY_AFTER_SECONDS, library_problem
+from feed.errors import ConflictError, StoreUnavailableError
+from feed.store import db
 from feed.store.db import make_engine
 from tests.integration.api.live import LiveServer, start_server
 from tests.integration.faults.scale import FaultScale
@@ -294,3 +299,66 @@ def test_a_sqlite_write_lock_held_elsewhere_makes_writers_wait_not_fail(
         assert max(a.seconds for a in waited) > OUTAGE_SECONDS / 2
     _exactly_once(load, store.url)
     print(f"\n{len(load.answers)} requests, none failed, {dict(statuses)}")
+
+
+# -- SQLite's lock past the busy timeout, without waiting 15 s for it
+
+
+@pytest.fixture
+def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Engines made from now on wait 0.3 s for SQLite's locks instead of 15 s."""
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    return 300
+
+
+def _scratch(path: Path) -> sqlite3.Connection:
+    other = sqlite3.connect(path, isolation_level=None, timeout=5)
+    other.execute("PRAGMA journal_mode=WAL")
+    other.execute("CREATE TABLE IF NOT EXISTS scratch (n INTEGER)")
+    return other
+
+
+def _insert(
+    engine: sa.Engine, n: int, *, after_reading: Callable[[], object] | None = None
+) -> None:
+    """Insert `n` in one transaction; `after_reading` runs once it has read (its snapshot)."""
+    with db.transaction(engine) as session:
+        if after_reading is not None:
+            session.execute(sa.text("SELECT count(*) FROM scratch")).all()
+            after_reading()
+        session.execute(sa.text("INSERT INTO scratch VALUES (:n)"), {"n": n})
+
+
+def test_a_sqlite_lock_held_past_the_busy_timeout_is_a_503_not_a_conflict(
+    tmp_path: Path, short_busy_timeout: int
+) -> None:
+    path = tmp_path / "kpfeed.db"
+    other = _scratch(path)
+    engine = make_engine(f"sqlite:///{path}")
+    other.execute("BEGIN EXCLUSIVE")  # a backup, a long import: another connection's lock
+    try:
+        with pytest.raises(StoreUnavailableError, match="busy") as caught:
+            _insert(engine, 1)
+    finally:
+        other.execute("ROLLBACK")
+    answer = library_problem(caught.value, "/api/v1/feedback")
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == str(STORE_RETRY_AFTER_SECONDS)
+    # The lock gone, the same engine writes again: nothing to restart.
+    _insert(engine, 2)
+    assert other.execute("SELECT n FROM scratch").fetchall() == [(2,)]
+    engine.dispose()
+    other.close()
+
+
+def test_a_stale_sqlite_snapshot_is_still_a_conflict(
+    tmp_path: Path, short_busy_timeout: int
+) -> None:
+    path = tmp_path / "kpfeed.db"
+    other = _scratch(path)
+    engine = make_engine(f"sqlite:///{path}")
+    with pytest.raises(ConflictError, match="happened meanwhile"):
+        _insert(engine, 2, after_reading=lambda: other.execute("INSERT INTO scratch VALUES (1)"))
+    assert other.execute("SELECT n FROM scratch").fetchall() == [(1,)]
+    engine.dispose()
+    other.close()
