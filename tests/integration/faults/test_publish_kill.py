@@ -10,7 +10,8 @@ the switch). After each kill:
 - a consumer with a mirror, and a new consumer, pull the directory over HTTP with the
   verifying client (python-tuf, pinned root): each gets the previous or the new release,
   complete (its records are that release's) and verified, never an error;
-- after the publication is finished, both pull the new release (the old mirror by delta).
+- the publication is then finished, and the consumer with the mirror pulls the new release
+  (by delta).
 
 Kills: 12 by default (CI), 55 with `--faults=full` or `KPFEED_FAULTS=full`.
 """
