@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from tests.integration.release.common import Catalogue as Store
 
 __all__ = [
     "RECORDS",
+    "BackgroundConsumer",
     "Consumers",
     "Store",
     "check_pulled",
@@ -110,3 +112,33 @@ def check_pulled(result: PullResult, catalogue: Catalogue, allowed: dict[str, se
     for record_id in list(catalogue)[:3]:  # typed on demand: a few make the point
         assert catalogue[record_id].id == record_id
     return result.to_version
+
+
+class BackgroundConsumer(threading.Thread):
+    """Pulls `url` in a loop, into three mirrors in turn, until halted; keeps every
+    (mirror, version) pulled and every error."""
+
+    def __init__(self, url: str, root: bytes, base: Path) -> None:
+        super().__init__(daemon=True)
+        self.url, self.root, self.base = url, root, base
+        self.pulls: list[tuple[int, str]] = []
+        self.errors: list[str] = []
+        self._stop_pulling = threading.Event()
+
+    def run(self) -> None:
+        n = 0
+        while not self._stop_pulling.wait(0.2):
+            mirror = n % 3
+            n += 1
+            fetcher = HttpxFetcher(timeout=10.0)
+            try:
+                with CatalogueClient(
+                    self.url, self.base / str(mirror), self.root, fetcher=fetcher
+                ) as client:
+                    self.pulls.append((mirror, client.pull().to_version))
+            except Exception as error:  # any failure at all is what this consumer reports
+                self.errors.append(f"{type(error).__name__}: {error}")
+
+    def halt(self) -> None:
+        self._stop_pulling.set()
+        self.join(timeout=60)

@@ -13,6 +13,9 @@ the switch). After each kill:
 - the publication is then finished, and the consumer with the mirror pulls the new release
   (by delta).
 
+Meanwhile a third consumer pulls in a loop, into three mirrors in turn, so pulls overlap
+publications, kills and switches: none fails, and no mirror ever goes back a release.
+
 Kills: 12 by default (CI), 55 with `--faults=full` or `KPFEED_FAULTS=full`.
 """
 
@@ -32,6 +35,7 @@ import pytest
 
 from feed.store import get_release, transaction
 from tests.integration.faults.common import (
+    BackgroundConsumer,
     Consumers,
     check_pulled,
     make_store,
@@ -122,6 +126,7 @@ def test_sigkill_during_publish_leaves_consumers_the_previous_or_new_release(
     publisher = Publisher.start(sqlite_url, store.key_dir, store.out)
     rng = random.Random()
     outcomes: Counter[str] = Counter()
+    background: BackgroundConsumer | None = None
     try:
         # The first publication runs to its end: its length spreads the kills that follow.
         prepare(store, 1)
@@ -133,6 +138,8 @@ def test_sigkill_during_publish_leaves_consumers_the_previous_or_new_release(
         consumers = Consumers(f"{static_site}site/public/", root, tmp_path / "consumers")
         assert consumers.kept()[0].to_version == "2022.1"
 
+        background = BackgroundConsumer(consumers.url, root, tmp_path / "background")
+        background.start()
         previous = "2022.1"
         # Stratified moments: every part of a publication gets its share of kills, and the
         # last strata fall after its end (a publication that completes is a case too).
@@ -176,12 +183,20 @@ def test_sigkill_during_publish_leaves_consumers_the_previous_or_new_release(
             assert check_pulled(result, catalogue, {version: release_ids(k)}) == version
             previous = version
     finally:
+        if background is not None:
+            background.halt()
         publisher.stop()
         engine.dispose()
     print(
         f"\n{kills} publications killed at random: {dict(outcomes)}; kept mirror pulls: "
-        f"{dict(consumers.methods)}; publication {duration:.2f} s"
+        f"{dict(consumers.methods)}; publication {duration:.2f} s; {len(background.pulls)} "
+        f"pulls meanwhile by a consumer in the background"
     )
+    assert background.errors == []
+    assert len(background.pulls) >= kills
+    for mirror in {m for m, _ in background.pulls}:  # each mirror only ever moves forward
+        versions = [int(v.split(".")[1]) for m, v in background.pulls if m == mirror]
+        assert versions == sorted(versions)
     assert outcomes["killed"] >= kills // 2
     assert outcomes["before the store commit"] > 0
     assert consumers.methods["delta"] > 0
