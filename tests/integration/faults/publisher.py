@@ -3,8 +3,8 @@ publication, so a kill costs a publication and not an interpreter start.
 
 Usage: python publisher.py DATABASE_URL KEY_DIR OUT_DIR
 Reads `publish VERSION` lines on stdin. For each it forks; the child prints `started PID`,
-runs `publish_release` (a fresh engine of its own) and prints `published VERSION HOW` (HOW:
-`whole`, or `finished` for an interrupted publication it completed). The test
+runs `publish_release` (a fresh engine of its own) and prints `published VERSION HOW SECONDS`
+(HOW: `whole`, or `finished` for an interrupted publication it completed). The test
 kills the child by its PID, then writes `reap`: only then does the parent wait for the child
 and print `exited STATUS` (negative: killed by that signal), so the PID cannot have been
 reused by another process when the test kills it. Anything else, or the end of stdin, stops
@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,6 +35,7 @@ def _say(line: str) -> None:
 
 def _child(database_url: str, keyring: Keyring, out_dir: Path, version: str) -> None:
     _say(f"started {os.getpid()}")
+    began = time.monotonic()
     engine = make_engine(database_url)
     report = publish_release(
         engine,
@@ -43,7 +45,8 @@ def _child(database_url: str, keyring: Keyring, out_dir: Path, version: str) -> 
         options=PublishOptions(links=LINKS),
         now=datetime.now(UTC),
     )
-    _say(f"published {version} {'finished' if report.finished_interrupted else 'whole'}")
+    how = "finished" if report.finished_interrupted else "whole"
+    _say(f"published {version} {how} {time.monotonic() - began:.3f}")
 
 
 def main(database_url: str, key_dir: str, out_dir: str) -> None:

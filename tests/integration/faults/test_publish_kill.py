@@ -24,11 +24,12 @@ from __future__ import annotations
 import os
 import random
 import signal
+import statistics
 import subprocess
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,8 @@ class Publisher:
     """`publisher.py`: publishes a version in a forked child whose PID it tells."""
 
     process: subprocess.Popen[str]
+    #: How long each publication that ran to its end took, in the child.
+    durations: list[float] = field(default_factory=list)
 
     @classmethod
     def start(cls, database_url: str, key_dir: Path, out: Path) -> Publisher:
@@ -95,7 +98,8 @@ class Publisher:
         while True:
             line = self._line()
             if line.startswith("published"):
-                published = line.split()[2]
+                _, _, published, seconds = line.split()
+                self.durations.append(float(seconds))
             elif line.startswith("failed"):
                 raise AssertionError(f"the publication failed by itself: {line}")
             elif line.startswith("exited"):
@@ -130,10 +134,8 @@ def test_sigkill_during_publish_leaves_consumers_the_previous_or_new_release(
     try:
         # The first publication runs to its end: its length spreads the kills that follow.
         prepare(store, 1)
-        began = time.monotonic()
         publisher.begin("2022.1")
         assert publisher.finish() == ("whole", 0)
-        duration = time.monotonic() - began
         root = (store.out / "tuf" / "metadata" / "1.root.json").read_bytes()
         consumers = Consumers(f"{static_site}site/public/", root, tmp_path / "consumers")
         assert consumers.kept()[0].to_version == "2022.1"
@@ -148,6 +150,9 @@ def test_sigkill_during_publish_leaves_consumers_the_previous_or_new_release(
         for k, stratum in enumerate(strata, start=2):
             version = prepare(store, k)
             pid = publisher.begin(version)
+            # The median of the last five whole publications: one slow run (a busy machine)
+            # does not push the next kills past the end, and growth with the history counts.
+            duration = statistics.median(publisher.durations[-5:])
             time.sleep(duration * 1.25 * (stratum + rng.random()) / kills)
             os.kill(pid, signal.SIGKILL)
             said_published, code = publisher.finish()
@@ -174,11 +179,9 @@ def test_sigkill_during_publish_leaves_consumers_the_previous_or_new_release(
 
             if showing != version:
                 # Finished by the same kind of process, whose time paces the next kill.
-                began = time.monotonic()
                 publisher.begin(version)
                 how = "finished" if in_store else "whole"
                 assert publisher.finish() == (how, 0)
-                duration = time.monotonic() - began  # publications grow with the history
             result, catalogue = consumers.kept()
             assert check_pulled(result, catalogue, {version: release_ids(k)}) == version
             previous = version
@@ -189,14 +192,15 @@ def test_sigkill_during_publish_leaves_consumers_the_previous_or_new_release(
         engine.dispose()
     print(
         f"\n{kills} publications killed at random: {dict(outcomes)}; kept mirror pulls: "
-        f"{dict(consumers.methods)}; publication {duration:.2f} s; {len(background.pulls)} "
-        f"pulls meanwhile by a consumer in the background"
+        f"{dict(consumers.methods)}; a publication takes "
+        f"{statistics.median(publisher.durations):.2f} s (median); "
+        f"{len(background.pulls)} pulls meanwhile by a consumer in the background"
     )
     assert background.errors == []
     assert len(background.pulls) >= kills
     for mirror in {m for m, _ in background.pulls}:  # each mirror only ever moves forward
         versions = [int(v.split(".")[1]) for m, v in background.pulls if m == mirror]
         assert versions == sorted(versions)
-    assert outcomes["killed"] >= kills // 2
+    assert outcomes["killed"] >= kills // 3
     assert outcomes["before the store commit"] > 0
     assert consumers.methods["delta"] > 0
