@@ -16,7 +16,7 @@ the switch). After each kill:
 Meanwhile a third consumer pulls in a loop, into three mirrors in turn, so pulls overlap
 publications, kills and switches: none fails, and no mirror ever goes back a release.
 
-Kills: 12 by default (CI), 55 with `--faults=full` or `KPFEED_FAULTS=full`.
+Kills: 12 by default (CI), 60 with `--faults=full` or `KPFEED_FAULTS=full`.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def test_sigkill_during_publish_leaves_consumers_the_previous_or_new_release(
     static_site: str,
     fault_scale: FaultScale,
 ) -> None:
-    kills = fault_scale.pick(reduced=12, full=55)
+    kills = fault_scale.pick(reduced=12, full=60)
     store = make_store(sqlite_url, tmp_path / "keys", tmp_path / "site" / "public")
     engine = store.engine
     publisher = Publisher.start(sqlite_url, store.key_dir, store.out)
@@ -153,7 +153,7 @@ def test_sigkill_during_publish_leaves_consumers_the_previous_or_new_release(
             # The median of the last five whole publications: one slow run (a busy machine)
             # does not push the next kills past the end, and growth with the history counts.
             duration = statistics.median(publisher.durations[-5:])
-            time.sleep(duration * 1.25 * (stratum + rng.random()) / kills)
+            time.sleep(duration * 1.15 * (stratum + rng.random()) / kills)
             os.kill(pid, signal.SIGKILL)
             said_published, code = publisher.finish()
             outcomes["killed" if code == -signal.SIGKILL else "finished first"] += 1
