@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from datetime import datetime
 from typing import Annotated, Any, Literal, Self, TypeAlias
 from uuid import UUID, uuid5
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    model_validator,
+)
 
 from feed.model.vocab import (
     AliasKind,
@@ -72,12 +79,15 @@ Jurisdiction = Annotated[
         examples=["DE", "EU"],
     ),
 ]
+# ASCII only, the characters RFC 3986 allows: what the schema's `format: uri` accepts too, so the
+# model and the published schema refuse the same URLs (an IRI must be percent-encoded first).
+HTTPS_URL_PATTERN = r"^https://[A-Za-z0-9\[][A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*$"
 HttpsUrl = Annotated[
     str,
-    StringConstraints(pattern=r"^https://[^\s/$.?#][^\s]*$", max_length=2000),
+    StringConstraints(pattern=HTTPS_URL_PATTERN, max_length=2000),
     Field(
         title="HTTPS URL",
-        description="An absolute https:// URL.",
+        description="An absolute https:// URL (ASCII; percent-encode anything else).",
         json_schema_extra={"format": "uri"},
     ),
 ]
@@ -412,10 +422,10 @@ class RecordBase(_Strict):
     revision: int = Field(
         default=1, ge=1, title="Revision", description="Increases by one with every change."
     )
-    created: datetime | None = Field(
+    created: AwareDatetime | None = Field(
         default=None, title="Created", description="When the record was first stored (UTC)."
     )
-    modified: datetime | None = Field(
+    modified: AwareDatetime | None = Field(
         default=None, title="Modified", description="When this revision was stored (UTC)."
     )
     first_released_in: Version | None = Field(
