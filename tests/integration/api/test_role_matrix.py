@@ -45,6 +45,9 @@ ACCESS: dict[tuple[str, str], frozenset[Caller] | str] = {
     ("GET", "/api/v1/diff"): PUBLISHED,
     ("GET", "/feed/{path:path}"): PUBLISHED,
     ("HEAD", "/feed/{path:path}"): PUBLISHED,
+    # The hosted matcher reveals nothing beyond the published package, which every token holder
+    # may read; anonymous callers are kept out because matching costs CPU.
+    ("POST", "/api/v1/match"): TOKEN_HOLDERS,
     ("POST", "/api/v1/feedback"): ORGANISATIONS,
     ("GET", "/api/v1/feedback"): ORGANISATIONS,
     ("GET", "/api/v1/feedback/{feedback_id}"): ORGANISATIONS,
