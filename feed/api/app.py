@@ -14,6 +14,7 @@ from feed.api import (
     routes_editor_cycles,
     routes_editor_feedback,
     routes_editor_records,
+    routes_editor_releases,
     routes_feed,
     routes_feedback,
     routes_match,
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes_editor_feedback.router)
     app.include_router(routes_editor_cycles.router)
     app.include_router(routes_editor_records.router)
+    app.include_router(routes_editor_releases.router)
     app.router.routes.extend(routes_feed.routes)
     app.feed_fast_path = ObserveMiddleware(FeedFastPath(app), metrics=app.state.metrics)
     _document_extra_paths(app, routes_feed.OPENAPI_PATHS)

@@ -26,6 +26,7 @@ EVERYONE: frozenset[Caller] = frozenset({None, *Role})
 TOKEN_HOLDERS: frozenset[Caller] = frozenset(Role)
 ORGANISATIONS: frozenset[Caller] = frozenset({Role.COMPANY, Role.CONTRIBUTOR})
 EDITORS: frozenset[Caller] = frozenset({Role.EDITOR, Role.PUBLISHER})
+PUBLISHERS: frozenset[Caller] = frozenset({Role.PUBLISHER})
 #: Published data (feed files, read API): everyone, or token holders when the feed is restricted.
 PUBLISHED = "published"
 
@@ -71,6 +72,12 @@ ACCESS: dict[tuple[str, str], frozenset[Caller] | str] = {
     ("POST", "/api/v1/editor/records/{record_id}/approve"): EDITORS,
     ("POST", "/api/v1/editor/records/{record_id}/reject"): EDITORS,
     ("POST", "/api/v1/editor/records/{record_id}/retire"): EDITORS,
+    ("GET", "/api/v1/editor/releases"): EDITORS,
+    ("POST", "/api/v1/editor/releases"): EDITORS,
+    ("GET", "/api/v1/editor/releases/{version}"): EDITORS,
+    # Publishers are the second pair of eyes on a release and hold the signing step.
+    ("POST", "/api/v1/editor/releases/{version}/approve"): PUBLISHERS,
+    ("POST", "/api/v1/editor/releases/{version}/publish"): PUBLISHERS,
 }
 
 #: Values for path parameters and required query strings, so a request reaches the route.
