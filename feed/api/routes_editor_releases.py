@@ -102,9 +102,17 @@ class PublicationOut(BaseModel):
 
     version: str = Field(examples=["2022.3"])
     sequence: int = Field(examples=[3])
-    files: int = Field(description="Files in the published directory now.", examples=[96])
-    written: int = Field(description="Files written by this publication.", examples=[41])
-    linked: int = Field(description="Files carried over unchanged.", examples=[55])
+    files: int = Field(
+        description="Files this publication rendered and signed (feeds, package, changes, "
+        "signatures, TUF metadata).",
+        examples=[69],
+    )
+    written: int = Field(description="Files written new.", examples=[25])
+    linked: int = Field(
+        description="Files hard-linked unchanged from the previous state, earlier releases' "
+        "frozen copies included.",
+        examples=[115],
+    )
     tuf_versions: dict[str, int] = Field(description="TUF metadata versions signed.")
     finished_interrupted: bool = Field(
         description="True when this finished a publication a crash had interrupted."

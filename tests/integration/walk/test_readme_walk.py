@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,9 @@ from click.testing import CliRunner
 
 from feed.cli import main
 from feed.store import list_audit, make_engine, transaction
+from tests.conftest import REPO
 from tests.integration.api.live import free_port
+from tests.integration.docs.runbook import clean_environment, run_page
 
 pytestmark = pytest.mark.slow
 
@@ -50,10 +53,9 @@ def _environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("KPFEED_", "PROMETHEUS_"))}
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """`kpfeed demo --dir DIR --port PORT` as a user starts it, until the module is done."""
-    folder = tmp_path_factory.mktemp("readme-walk")
+@contextmanager
+def running_demo(folder: Path) -> Iterator[Demo]:
+    """`kpfeed demo --dir demo --port PORT` run in `folder` as a user starts it; stopped after."""
     root, output, port = folder / "demo", folder / "demo.out", free_port()
     command = [sys.executable, "-m", "feed", "demo", "--dir", str(root), "--port", str(port)]
     with output.open("wb") as out:
@@ -85,6 +87,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    with running_demo(tmp_path_factory.mktemp("readme-walk")) as started:
+        yield started
 
 
 def test_demo_prints_every_account_with_its_token_as_tokens_json_holds_them(demo: Demo) -> None:
@@ -362,3 +370,34 @@ def test_readme_walk_from_the_demo_to_a_new_release_through_the_api(
     assert "reused" in rerun.stdout
     assert "releases 2022.1, 2022.2, 2022.3" in rerun.stdout
     assert demo.tokens["company"] in rerun.stdout
+
+
+def test_the_readme_walk_with_curl_runs_as_written(tmp_path: Path) -> None:
+    with running_demo(tmp_path) as started:
+        run_page(
+            REPO / "README.md",
+            tmp_path,
+            clean_environment(tmp_path),
+            substitutions={"http://127.0.0.1:8000": started.url},
+        )
+        with httpx.Client(base_url=started.url) as client:
+            mine = client.get("/api/v1/feedback", headers=started.headers("company")).json()
+            releases = client.get("/api/v1/releases").json()["items"]
+    kinds = {item["kind"]: item for item in mine["items"]}
+    assert len(kinds) == 9
+    assert kinds["label-dispute"]["status"] == "accepted"
+    assert kinds["label-dispute"]["addressed_in"] == "2022.3"
+    assert kinds["false-positive"]["status"] == "declined"
+    assert kinds["inconclusive"]["retracted_by"] == kinds["retraction"]["id"]
+    assert releases[0]["version"] == "2022.3"
+    assert (
+        json.loads((tmp_path / "mirror" / "package.json").read_bytes())["release"]["version"]
+        == "2022.3"
+    )
+    log = [
+        json.loads(line)
+        for line in started.output.read_text().split("serving the feed on", 1)[1].splitlines()
+        if line.startswith("{")
+    ]
+    feed = [e["status"] for e in log if e.get("path") == "/feed/feed.json" and "status" in e]
+    assert 304 in feed
