@@ -276,6 +276,28 @@ def _print_demo(workspace: DemoWorkspace) -> None:
     click.echo(f'    curl -H "Authorization: Bearer {company}" {workspace.api_base_url}me')
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse before building anything when the port is taken (say, by another demo)."""
+    import socket
+
+    from feed.errors import ConfigError
+
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)
+    except OSError as error:
+        raise ConfigError(f"cannot serve on {host!r}: {error}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise ConfigError(
+                f"cannot serve on {host}:{port}: {error.strerror} (is another kpfeed demo or "
+                "server running there?): stop it, or choose another port with --port"
+            ) from None
+
+
 def _served_url(host: str, port: int) -> str:
     shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 (a comparison)
     return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
@@ -311,6 +333,8 @@ def demo_command(root: Path, serve: bool, host: str, port: int) -> None:
     """
     from feed.demo import build_demo
 
+    if serve:
+        _check_port_free(host, port)
     settings = get_settings()
     served = _served_url(host, port)
     links = {

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -401,3 +402,17 @@ def test_the_readme_walk_with_curl_runs_as_written(tmp_path: Path) -> None:
     ]
     feed = [e["status"] for e in log if e.get("path") == "/feed/feed.json" and "status" in e]
     assert 304 in feed
+
+
+def test_demo_refuses_a_taken_port_before_building_anything(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(
+            main, ["demo", "--dir", str(tmp_path / "demo"), "--port", str(port)]
+        )
+    assert result.exit_code == 1
+    assert f"cannot serve on 127.0.0.1:{port}" in result.output
+    assert "--port" in result.output
+    assert not (tmp_path / "demo").exists()
