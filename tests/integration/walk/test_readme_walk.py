@@ -7,17 +7,11 @@ company's feedback marked as addressed in it."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,67 +21,13 @@ from click.testing import CliRunner
 
 from feed.cli import main
 from feed.store import list_audit, make_engine, transaction
-from tests.conftest import REPO
-from tests.integration.api.live import free_port
-from tests.integration.docs.runbook import clean_environment, run_page
+from tests.integration.walk.demo import Demo, demo_environment, running_demo
 
 pytestmark = pytest.mark.slow
 
 HANDLES = ("company", "contributor", "editor", "editor2", "publisher", "admin")
 #: One line per demo account in the demo's output: handle, role, name, token.
 ACCOUNT_LINE = re.compile(r"^    (\S+) +(\S+) +(.+?) +(kpf_[0-9a-f]{16}_\S{43})$")
-
-
-@dataclass
-class Demo:
-    url: str
-    root: Path
-    process: subprocess.Popen[bytes]
-    output: Path
-    tokens: dict[str, str]
-
-    def headers(self, handle: str, **extra: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[handle]}", **extra}
-
-
-def _environment() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("KPFEED_", "PROMETHEUS_"))}
-
-
-@contextmanager
-def running_demo(folder: Path) -> Iterator[Demo]:
-    """`kpfeed demo --dir demo --port PORT` run in `folder` as a user starts it; stopped after."""
-    root, output, port = folder / "demo", folder / "demo.out", free_port()
-    command = [sys.executable, "-m", "feed", "demo", "--dir", str(root), "--port", str(port)]
-    with output.open("wb") as out:
-        process = subprocess.Popen(
-            command, env=_environment(), stdout=out, stderr=subprocess.STDOUT, cwd=folder
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"kpfeed demo exited: {output.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"kpfeed demo did not start: {output.read_text()[-3000:]}")
-            time.sleep(0.2)
-        saved = json.loads((root / "tokens.json").read_text())
-        tokens = {handle: entry["token"] for handle, entry in saved["tokens"].items()}
-        yield Demo(url, root, process, output, tokens)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -362,7 +302,7 @@ def test_readme_walk_from_the_demo_to_a_new_release_through_the_api(
     # -- running the demo again on its folder reuses it, releases and tokens included
     rerun = subprocess.run(
         [sys.executable, "-m", "feed", "demo", "--dir", str(demo.root), "--no-serve"],
-        env=_environment(),
+        env=demo_environment(),
         capture_output=True,
         text=True,
         check=False,
@@ -371,48 +311,3 @@ def test_readme_walk_from_the_demo_to_a_new_release_through_the_api(
     assert "reused" in rerun.stdout
     assert "releases 2022.1, 2022.2, 2022.3" in rerun.stdout
     assert demo.tokens["company"] in rerun.stdout
-
-
-def test_the_readme_walk_with_curl_runs_as_written(tmp_path: Path) -> None:
-    with running_demo(tmp_path) as started:
-        run_page(
-            REPO / "README.md",
-            tmp_path,
-            clean_environment(tmp_path),
-            substitutions={"http://127.0.0.1:8000": started.url},
-        )
-        with httpx.Client(base_url=started.url) as client:
-            mine = client.get("/api/v1/feedback", headers=started.headers("company")).json()
-            releases = client.get("/api/v1/releases").json()["items"]
-    kinds = {item["kind"]: item for item in mine["items"]}
-    assert len(kinds) == 9
-    assert kinds["label-dispute"]["status"] == "accepted"
-    assert kinds["label-dispute"]["addressed_in"] == "2022.3"
-    assert kinds["false-positive"]["status"] == "declined"
-    assert kinds["inconclusive"]["retracted_by"] == kinds["retraction"]["id"]
-    assert releases[0]["version"] == "2022.3"
-    assert (
-        json.loads((tmp_path / "mirror" / "package.json").read_bytes())["release"]["version"]
-        == "2022.3"
-    )
-    log = [
-        json.loads(line)
-        for line in started.output.read_text().split("serving the feed on", 1)[1].splitlines()
-        if line.startswith("{")
-    ]
-    feed = [e["status"] for e in log if e.get("path") == "/feed/feed.json" and "status" in e]
-    assert 304 in feed
-
-
-def test_demo_refuses_a_taken_port_before_building_anything(tmp_path: Path) -> None:
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        result = CliRunner().invoke(
-            main, ["demo", "--dir", str(tmp_path / "demo"), "--port", str(port)]
-        )
-    assert result.exit_code == 1
-    assert f"cannot serve on 127.0.0.1:{port}" in result.output
-    assert "--port" in result.output
-    assert not (tmp_path / "demo").exists()
