@@ -15,6 +15,7 @@ DOCS = REPO / "docs"
 # Each page with runnable blocks and the test below that runs it.
 RUN = {
     "guides/editor.md": "test_editor_quickstart_runs",
+    "guides/publisher.md": "test_publisher_quickstart_runs",
 }
 
 
@@ -55,3 +56,13 @@ def test_editor_quickstart_runs(tmp_path: Path) -> None:
     assert any(block.must_fail for block in blocks)
     assert (workspace / "var" / "kpfeed.db").is_file()
     assert (workspace / "work" / "sample" / "symbols" / "synthetic-example.yaml").is_file()
+
+
+def test_publisher_quickstart_runs(tmp_path: Path) -> None:
+    workspace = workspace_with_packages(tmp_path)
+    env = clean_environment(workspace)
+    blocks = run_page(DOCS / "guides" / "publisher.md", workspace, env)
+    assert sum(block.must_fail for block in blocks) == 2
+    public = workspace / "var" / "public"
+    assert sorted(p.name for p in (public / "releases").iterdir()) == ["2024.1", "2024.2"]
+    assert (workspace / "pin" / "root.json").is_file()
