@@ -109,8 +109,12 @@ class Settings(BaseSettings):
     feedback_rate_per_minute: int = Field(
         default=120, ge=1, description="Feedback submissions per organisation per minute."
     )
-    session_secret: SecretStr | None = Field(
-        default=None, description="Secret for console session cookies (random when unset)."
+    console_session_hours: int = Field(
+        default=12,
+        ge=1,
+        le=24 * 30,
+        description="Hours a console sign-in lasts; sessions are kept in the store, so signing "
+        "out, a revoked token or a new password ends them at once in every worker.",
     )
     feed_max_age: int = Field(
         default=60,

@@ -1,0 +1,10 @@
+"""The web console: server-rendered pages over the same library code as the API.
+
+Catalogue and releases for everyone who may read the feed; feedback forms for organisations;
+draft editor, review, triage, release builder and the cycle dashboard for editors. Pages work
+without JavaScript; the stylesheet is served from `/console/static/`.
+"""
+
+from feed.console.install import install_console
+
+__all__ = ["install_console"]
