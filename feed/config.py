@@ -116,6 +116,12 @@ class Settings(BaseSettings):
         description="Hours a console sign-in lasts; sessions are kept in the store, so signing "
         "out, a revoked token or a new password ends them at once in every worker.",
     )
+    console_https: bool = Field(
+        default=False,
+        description="The console is reached over https through a proxy that terminates TLS: "
+        "mark its cookies Secure although requests reach kpfeed over plain http (requests that "
+        "arrive over https get Secure cookies anyway).",
+    )
     feed_max_age: int = Field(
         default=60,
         ge=0,

@@ -29,7 +29,6 @@ from feed.api.published import PublishedFiles
 from feed.api.readmodel import ReadModel
 from feed.api.routes_feed import FeedFastPath
 from feed.config import Settings, get_settings
-from feed.console import install_console
 from feed.store.db import make_engine
 
 __all__ = ["create_app"]
@@ -109,6 +108,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes_editor_cycles.router)
     app.include_router(routes_editor_records.router)
     app.router.routes.extend(routes_feed.routes)
+    # The console is built on feed.api's modules; importing it here keeps the imports acyclic.
+    from feed.console.install import install_console
+
     install_console(app)
     app.feed_fast_path = ObserveMiddleware(FeedFastPath(app), metrics=app.state.metrics)
     _document_extra_paths(app, routes_feed.OPENAPI_PATHS)

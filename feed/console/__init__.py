@@ -2,9 +2,6 @@
 
 Catalogue and releases for everyone who may read the feed; feedback forms for organisations;
 draft editor, review, triage, release builder and the cycle dashboard for editors. Pages work
-without JavaScript; the stylesheet is served from `/console/static/`.
+without JavaScript; the stylesheet is served from `/console/static/`. `create_app()` adds it
+with `feed.console.install.install_console`.
 """
-
-from feed.console.install import install_console
-
-__all__ = ["install_console"]

@@ -176,7 +176,8 @@ CheckedForm = Annotated[Form, Depends(checked_form)]
 
 
 def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+    settings: Settings = request.app.state.settings
+    return request.url.scheme == "https" or settings.console_https
 
 
 def set_session_cookie(
