@@ -30,6 +30,7 @@ from tests.integration.console.workspace import (
 )
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
 
 pytestmark = pytest.mark.browser
 
@@ -76,7 +77,7 @@ class Visitor:
         self.context = browser.new_context(
             base_url=server.url, viewport={"width": 1280, "height": 900}
         )
-        self.context.set_default_timeout(10_000)
+        self.context.set_default_timeout(20_000)
         self.page = self.context.new_page()
         self.dialogs: list[str] = []
         self.errors: list[str] = []
@@ -98,14 +99,14 @@ class Visitor:
         self.page.goto("/console/login")
         self.page.fill("#f-token", token)
         self.page.get_by_role("button", name="Sign in with token").click()
-        self.page.wait_for_load_state()
+        self.page.wait_for_url(lambda url: "/console/login" not in url)
 
     def sign_in_with_password(self, name: str, password: str) -> None:
         self.page.goto("/console/login")
         self.page.fill("#f-name", name)
         self.page.fill("#f-password", password)
         self.page.get_by_role("button", name="Sign in with password").click()
-        self.page.wait_for_load_state()
+        self.page.wait_for_url(lambda url: "/console/login" not in url)
 
     def close(self) -> None:
         self.context.close()
@@ -138,8 +139,9 @@ def test_search_for_a_code_and_open_the_record(people: Any) -> None:
     page.goto("/console/records")
     page.fill("#f-q", CODE)
     page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(rf"q={CODE}"))
     results = page.locator("table.results tbody tr")
-    assert results.count() == 1
+    expect(results).to_have_count(1)
     moderator.shot("search-results")
     results.get_by_role("link").first.click()
     page.wait_for_url(re.compile(rf"/console/records/{CODE_RECORD}"))
@@ -147,7 +149,7 @@ def test_search_for_a_code_and_open_the_record(people: Any) -> None:
     # Guidance comes first, and the code is listed with the indicators.
     headings = page.locator("h2").all_inner_texts()
     assert headings[0] == "Moderation guidance"
-    assert page.locator("code", has_text=CODE).count() >= 1
+    expect(page.locator("code", has_text=CODE)).to_have_count(1)
     moderator.shot("record")
 
 
@@ -175,7 +177,7 @@ def test_a_company_reports_a_false_positive_and_sees_its_status(
     editor.page.select_option("#f-status", "under_review")
     editor.page.fill("#f-reason", "We are checking the news context.")
     editor.page.get_by_role("button", name="Change status").click()
-    assert editor.page.get_by_role("status").inner_text() == "Status changed."
+    expect(editor.page.get_by_role("status")).to_have_text("Status changed.")
     editor.shot("triaged")
 
     page.goto("/console/feedback")
@@ -197,16 +199,16 @@ def test_an_editor_fixes_a_located_error_and_a_second_editor_approves(
     page.fill("#f-comment", "Alias language")
     page.get_by_role("button", name="Save draft").click()
     error = page.locator("#f-aliases-0-language-errors")
-    assert error.is_visible()
-    assert "language" in error.inner_text().lower()
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("language")
     assert page.locator("#f-aliases-0-language").get_attribute("aria-invalid") == "true"
     assert "nothing was saved" in page.locator("#problems").inner_text()
     author.shot("inline-error")
     page.fill("#f-aliases-0-language", "de")
     page.get_by_role("button", name="Save draft").click()
-    assert page.get_by_role("status").inner_text() == "Draft saved."
+    expect(page.get_by_role("status")).to_have_text("Draft saved.")
     page.get_by_role("button", name="Submit for review").click()
-    assert page.get_by_role("status").inner_text() == "Submitted for review."
+    expect(page.get_by_role("status")).to_have_text("Submitted for review.")
     assert "another editor must approve it" in page.locator("#review").inner_text()
     author.shot("submitted")
 
@@ -216,8 +218,8 @@ def test_an_editor_fixes_a_located_error_and_a_second_editor_approves(
     reviewer.page.get_by_role("link", name="Synthetic symbol 0000004").first.click()
     reviewer.shot("review")
     reviewer.page.get_by_role("button", name=re.compile("^Approve revision")).click()
-    assert reviewer.page.get_by_role("status").inner_text() == "Approved."
-    assert reviewer.page.locator(".badge.state-approved").count() == 1
+    expect(reviewer.page.get_by_role("status")).to_have_text("Approved.")
+    expect(reviewer.page.locator(".badge.state-approved")).to_have_count(1)
     reviewer.shot("approved")
 
 
@@ -246,7 +248,7 @@ def test_a_publisher_previews_approves_and_publishes_a_release(
     page.fill("#f-notes", "Synthetic autumn release: one record changed.")
     maker.shot("preview")
     page.get_by_role("button", name=f"Create draft release {version}").click()
-    assert "Draft release created" in page.get_by_role("status").inner_text()
+    expect(page.get_by_role("status")).to_contain_text("Draft release created")
     assert "another publisher approves it" in page.locator("main").inner_text()
     maker.shot("created")
 
@@ -255,13 +257,14 @@ def test_a_publisher_previews_approves_and_publishes_a_release(
     second = publisher.page
     second.goto("/console/editor/releases")
     second.get_by_role("link", name=version).first.click()
+    expect(second).to_have_url(re.compile(rf"/console/editor/releases/{re.escape(version)}$"))
     changed = second.locator("article.change", has_text="group:synthetic-0000003")
-    assert changed.locator("table.diff th", has_text="summary").count() == 1  # side by side
+    expect(changed.locator("table.diff th", has_text="summary")).to_have_count(1)  # side by side
     publisher.shot("preview")
     second.get_by_role("button", name=f"Approve release {version}").click()
-    assert second.get_by_role("status").inner_text() == "Release approved."
+    expect(second.get_by_role("status")).to_have_text("Release approved.")
     second.get_by_role("button", name=f"Sign and publish release {version}").click()
-    assert "it is in the feed now" in second.get_by_role("status").inner_text()
+    expect(second.get_by_role("status")).to_contain_text("it is in the feed now")
     publisher.shot("published")
 
     feed = httpx.get(f"{server.url}/feed/feed.json", timeout=10).json()

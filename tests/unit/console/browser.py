@@ -5,7 +5,8 @@ from __future__ import annotations
 from starlette.datastructures import FormData, UploadFile
 
 from feed.console.forms import FieldSpec
-from feed.console.record_form import OTHER, RecordForm, Table, sections_for
+from feed.console.record_fields import Table, sections_for
+from feed.console.record_form import OTHER, RecordForm
 from feed.console.sessions import Form
 
 
