@@ -106,6 +106,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=64 * 1024, ge=1024, description="Largest accepted request body (413 above)."
     )
+    match_max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body `POST /api/v1/match` accepts (413 above); every "
+        "other route has `KPFEED_MAX_BODY_BYTES`.",
+    )
     feedback_rate_per_minute: int = Field(
         default=120, ge=1, description="Feedback submissions per organisation per minute."
     )

@@ -4,6 +4,7 @@
 import feed.cli.accounts
 import feed.cli.catalogue
 import feed.cli.client
+import feed.cli.demo
 import feed.cli.docs
 import feed.cli.export
 import feed.cli.keys

@@ -203,6 +203,7 @@ def post_publish(
             options=PublishOptions.from_settings(settings),
             now=_now(),
             actor=visitor.principal.actor,
+            token_id=visitor.principal.token_id,
         )
     except KpfeedError as error:
         message = str(error) if status_for(error) < 500 else _server_side(error)

@@ -29,6 +29,7 @@ EVERYONE: frozenset[Caller] = frozenset({None, *Role})
 TOKEN_HOLDERS: frozenset[Caller] = frozenset(Role)
 ORGANISATIONS: frozenset[Caller] = frozenset({Role.COMPANY, Role.CONTRIBUTOR})
 EDITORS: frozenset[Caller] = frozenset({Role.EDITOR, Role.PUBLISHER})
+PUBLISHERS: frozenset[Caller] = frozenset({Role.PUBLISHER})
 #: Published data (feed files, read API): everyone, or token holders when the feed is restricted.
 PUBLISHED = "published"
 
@@ -48,6 +49,9 @@ ACCESS: dict[tuple[str, str], frozenset[Caller] | str] = {
     ("GET", "/api/v1/diff"): PUBLISHED,
     ("GET", "/feed/{path:path}"): PUBLISHED,
     ("HEAD", "/feed/{path:path}"): PUBLISHED,
+    # The hosted matcher reveals nothing beyond the published package, which every token holder
+    # may read; anonymous callers are kept out because matching costs CPU.
+    ("POST", "/api/v1/match"): TOKEN_HOLDERS,
     ("POST", "/api/v1/feedback"): ORGANISATIONS,
     ("GET", "/api/v1/feedback"): ORGANISATIONS,
     ("GET", "/api/v1/feedback/{feedback_id}"): ORGANISATIONS,
@@ -71,6 +75,12 @@ ACCESS: dict[tuple[str, str], frozenset[Caller] | str] = {
     ("POST", "/api/v1/editor/records/{record_id}/approve"): EDITORS,
     ("POST", "/api/v1/editor/records/{record_id}/reject"): EDITORS,
     ("POST", "/api/v1/editor/records/{record_id}/retire"): EDITORS,
+    ("GET", "/api/v1/editor/releases"): EDITORS,
+    ("POST", "/api/v1/editor/releases"): EDITORS,
+    ("GET", "/api/v1/editor/releases/{version}"): EDITORS,
+    # Publishers are the second pair of eyes on a release and hold the signing step.
+    ("POST", "/api/v1/editor/releases/{version}/approve"): PUBLISHERS,
+    ("POST", "/api/v1/editor/releases/{version}/publish"): PUBLISHERS,
 }
 
 #: Values for path parameters and required query strings, so a request reaches the route.
