@@ -115,8 +115,18 @@ class Settings(BaseSettings):
     feedback_rate_per_minute: int = Field(
         default=120, ge=1, description="Feedback submissions per organisation per minute."
     )
-    session_secret: SecretStr | None = Field(
-        default=None, description="Secret for console session cookies (random when unset)."
+    console_session_hours: int = Field(
+        default=12,
+        ge=1,
+        le=24 * 30,
+        description="Hours a console sign-in lasts; sessions are kept in the store, so signing "
+        "out, a revoked token or a new password ends them at once in every worker.",
+    )
+    console_https: bool = Field(
+        default=False,
+        description="The console is reached over https through a proxy that terminates TLS: "
+        "mark its cookies Secure although requests reach kpfeed over plain http (requests that "
+        "arrive over https get Secure cookies anyway).",
     )
     feed_max_age: int = Field(
         default=60,

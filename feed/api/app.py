@@ -118,6 +118,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes_editor_records.router)
     app.include_router(routes_editor_releases.router)
     app.router.routes.extend(routes_feed.routes)
+    # The console is built on feed.api's modules; importing it here keeps the imports acyclic.
+    from feed.console.install import install_console
+
+    install_console(app)
     app.feed_fast_path = ObserveMiddleware(FeedFastPath(app), metrics=app.state.metrics)
     _document_extra_paths(app, routes_feed.OPENAPI_PATHS)
     add_components(app, routes_feedback.COMPONENTS)

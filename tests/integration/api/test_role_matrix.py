@@ -1,8 +1,10 @@
 """Who may call what: every route of the app, with every role and with no token.
 
-THE TABLE BELOW IS THE ACCESS POLICY. A route that is not in it fails
-`test_every_route_of_the_app_is_in_the_access_table`, so whoever adds a route must decide here
-who may call it. Values are the callers allowed: `None` is "no token", the rest are roles.
+THE TABLE BELOW IS THE ACCESS POLICY of the API. A route that is in neither it nor the
+console's table (tests/integration/console/access.py, checked with session cookies by the
+console's own matrix test) fails `test_every_route_of_the_app_is_in_the_access_table`, so
+whoever adds a route must decide who may call it. Values are the callers allowed: `None` is
+"no token", the rest are roles.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from starlette.routing import BaseRoute
 from feed.accounts import Role
 from feed.api import create_app
 from tests.integration.api.common import bearer, running, settings_for
+from tests.integration.console.access import CONSOLE_ACCESS
 
 pytestmark = pytest.mark.anyio
 
@@ -124,7 +127,8 @@ def _url(path: str) -> str:
 
 
 def test_every_route_of_the_app_is_in_the_access_table(tmp_path: Path) -> None:
-    assert app_routes(create_app(settings_for(tmp_path))) == set(ACCESS)
+    assert set(ACCESS).isdisjoint(CONSOLE_ACCESS)
+    assert app_routes(create_app(settings_for(tmp_path))) == set(ACCESS) | set(CONSOLE_ACCESS)
 
 
 @pytest.mark.parametrize("restricted", [False, True], ids=["open-feed", "restricted-feed"])
