@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,34 @@ PEER_LIMIT = (
     "It is therefore measured at small catalogues only; see the growth between the two sizes. "
     "kpfeed's own pull is measured at 100k records above."
 )
+
+
+def _peer_growth(rows: Sequence[Row]) -> list[str]:
+    """How the TAXII fetch time grew between the two largest sizes measured, extrapolated."""
+    full = sorted(
+        (r for r in rows if r.name.startswith("full pull, time") and r.size),
+        key=lambda r: r.size or 0,
+    )
+    if len(full) < 2:
+        return []
+    small, big = full[-2], full[-1]
+    small_n, big_n = small.size or 1, big.size or 1
+    exponent = math.log(big.baseline.median / small.baseline.median) / math.log(big_n / small_n)
+    guess = big.baseline.median * (100_000 / big_n) ** exponent
+    return [
+        f"From {small_n:,} to {big_n:,} records the full TAXII fetch went from "
+        f"{_fmt(small.baseline.median)} s to {_fmt(big.baseline.median)} s: time grows as "
+        f"records^{exponent:.1f} here. Extrapolated (not measured) to 100,000 records: "
+        f"about {_duration(guess)}, against kpfeed's measured full pull above.",
+        "",
+    ]
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("days", 86_400), ("hours", 3_600), ("minutes", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds / size:,.0f} {unit}"
+    return f"{seconds:,.0f} s"
 
 
 def _fmt(value: float) -> str:
@@ -211,7 +240,7 @@ def write_report(
             continue
         lines += [f"## {title}", "", text, ""]
         if key == "peer":
-            lines += [PEER_LIMIT, ""]
+            lines += [PEER_LIMIT, "", *_peer_growth(section)]
         lines += [*_table(section), ""]
         lines += [f"![{title}](img/{name})" for name in images.get(key, [])]
         lines.append("")

@@ -53,7 +53,7 @@ class Target:
         if self.met(ratio):
             return "met"
         if self.op == "<=":
-            return f"NOT met: {ratio / self.value:.2g}x the allowed ratio"
+            return f"NOT met: {ratio / self.value:.3g}x the allowed ratio"
         return f"NOT met: {1 - ratio / self.value:.0%} short"
 
     def text(self) -> str:

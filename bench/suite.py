@@ -1,6 +1,6 @@
 """`bench/run`: every benchmark of the project in one run, and one report of them all.
 
-    bench/run [--quick] [--out DIR] [--postgres URL] [--only NAME ...]
+    bench/run [--quick] [--out DIR] [--postgres URL] [--only NAME ...] [--docs]
 
 Runs each benchmark as its own process, one after the other (never two at once, so they do
 not measure each other), with `--json` so its figures come back structured, then writes
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -181,9 +182,25 @@ def main(argv: list[str] | None = None) -> int:
         help="PostgreSQL server for scratch databases (default: $KPFEED_TEST_DATABASE_URL)",
     )
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these benchmarks")
+    parser.add_argument(
+        "--docs",
+        action="store_true",
+        help="also copy the report into the documentation (docs/benchmarks.md, docs/img/)",
+    )
+    parser.add_argument(
+        "--rerender",
+        action="store_true",
+        help="measure nothing: write the report again from DIR/results.json",
+    )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     out: Path = args.out.resolve()
+    if args.rerender:
+        rows, meta = load_rows(out / "results.json")
+        print(f"report: {write_report(out, rows, **meta)}")
+        if args.docs:
+            print(f"docs: {copy_to_docs(out)}")
+        return 1 if meta["failures"] else 0
     (out / "logs").mkdir(parents=True, exist_ok=True)
     (out / "raw").mkdir(exist_ok=True)
     started = machine.snapshot(args.postgres)
@@ -203,18 +220,39 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"   {len(rows)} rows in {seconds:.0f} s", flush=True)
         all_rows += rows
-    write_rows(out / "results.json", "all", all_rows, failures=failures, durations=durations)
-    report = write_report(
-        out,
-        all_rows,
-        quick=args.quick,
-        machine_before=started,
-        machine_after=machine.snapshot(None, full=False),
-        failures=failures,
-        durations=durations,
-    )
+    meta = {
+        "quick": args.quick,
+        "machine_before": started,
+        "machine_after": machine.snapshot(None, full=False),
+        "failures": failures,
+        "durations": durations,
+    }
+    write_rows(out / "results.json", "all", all_rows, **meta)
+    report = write_report(out, all_rows, **meta)
     print(f"report: {report}")
+    if args.docs:
+        print(f"docs: {copy_to_docs(out)}")
     return 1 if failures else 0
+
+
+def copy_to_docs(out: Path) -> Path:
+    """The report as docs/benchmarks.md, its plots in docs/img/benchmarks/."""
+    images = REPO / "docs" / "img" / "benchmarks"
+    images.mkdir(parents=True, exist_ok=True)
+    for png in sorted((out / "img").glob("*.png")):
+        shutil.copyfile(png, images / png.name)
+    text = (out / "report.md").read_text().replace("](img/", "](img/benchmarks/")
+    title, rest = text.split("\n", 1)
+    preface = (
+        "The report of one full run of `bench/run` (copied here by its `--docs` option), "
+        "committed as it was measured. "
+        "Run `bench/run` to measure your own machine; [ADR 0014](adr/0014-benchmark-report.md) "
+        "says how the figures are taken."
+    )
+    text = f"{title}\n\n{preface}\n{rest}"
+    page = REPO / "docs" / "benchmarks.md"
+    page.write_text(text)
+    return page
 
 
 if __name__ == "__main__":
