@@ -19,7 +19,9 @@ from tests.integration.walk.demo import running_demo
 pytestmark = pytest.mark.slow
 
 
-def test_the_readme_walk_with_curl_runs_as_written(tmp_path: Path) -> None:
+def test_the_readme_walk_and_tour_run_as_written(tmp_path: Path) -> None:
+    # The README's tour runs from a checkout: it validates and imports packages/sample.
+    (tmp_path / "packages").symlink_to(REPO / "packages")
     with running_demo(tmp_path) as started:
         run_page(
             REPO / "README.md",
@@ -48,6 +50,13 @@ def test_the_readme_walk_with_curl_runs_as_written(tmp_path: Path) -> None:
     ]
     feed = [e["status"] for e in log if e.get("path") == "/feed/feed.json" and "status" in e]
     assert 304 in feed
+    # The tour: its own store and keys under ./var, release 2023.1 published and signed there,
+    # the demo's feed matched and exported from the mirror.
+    tour = json.loads((tmp_path / "var" / "public" / "package.json").read_bytes())
+    assert tour["release"]["version"] == "2023.1"
+    assert len(tour["records"]) == 31
+    bundle = json.loads((tmp_path / "catalogue.stix.json").read_bytes())
+    assert bundle["type"] == "bundle"
 
 
 def test_demo_refuses_a_taken_port_before_building_anything(tmp_path: Path) -> None:
