@@ -7,12 +7,14 @@ client (much slower itself, so the ratio is then the meaningful figure). Measure
 the baseline's requests per second. Prints the figures and ratios; asserts nothing.
 
     .venv/bin/python bench/feed_get_bench.py [--seconds 5] [--records 300] [--connections 32]
+        [--json PATH]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -134,6 +136,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=300, help="Synthetic records in the feed.")
     parser.add_argument("--connections", type=int, default=32, help="Concurrent connections.")
     parser.add_argument("--rounds", type=int, default=3, help="Alternating rounds per case.")
+    parser.add_argument("--json", type=Path, help="Also write every round's figures here.")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="kpfeed-bench-") as tmp:
@@ -175,6 +178,7 @@ def main() -> None:
             )
             print(f"median of {args.rounds} alternating rounds (the machine may be shared)")
             rows = []
+            runs: dict[str, dict[str, list[float]]] = {}
             for label, ours_headers, base_headers in (
                 ("GET 200", {}, {}),
                 ("GET 304", {"If-None-Match": ours_etag}, {"If-None-Match": base_etag}),
@@ -188,11 +192,15 @@ def main() -> None:
                         measure(base_url, args.seconds, args.connections, base_headers)
                     )
                 rows.append((label, statistics.median(ours_runs), statistics.median(base_runs)))
+                runs[label] = {"kpfeed": ours_runs, "baseline": base_runs}
             print(f"{'case':<10}{'kpfeed serve':>16}{'StaticFiles':>16}{'ratio':>10}")
             for label, ours_rps, base_rps in rows:
                 ratio = ours_rps / base_rps
                 print(f"{label:<10}{ours_rps:>12.0f} r/s{base_rps:>12.0f} r/s{ratio:>9.0%}")
             print("target: kpfeed serve >= 50% of StaticFiles")
+            if args.json:
+                doc = {"tool": tool, "bytes": size, "seconds": args.seconds, "runs": runs}
+                args.json.write_text(json.dumps(doc))
         finally:
             for proc in (ours, base):
                 proc.terminate()

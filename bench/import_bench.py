@@ -1,6 +1,7 @@
 """Validate + import N synthetic records into SQLite and PostgreSQL, beside a pydantic baseline.
 
     python -m bench.import_bench --count 100000 [--postgres URL] [--format json|yaml]
+        [--repeat N] [--json PATH]
 
 Baseline (measured in the same run): pydantic-only validation (`parse_record`) of the same
 records' data, already in memory. Measured: `feed.validate.load_and_validate` over the records
@@ -157,6 +158,8 @@ def main() -> None:
         help="PostgreSQL server (a scratch database is created on it and dropped afterwards)",
     )
     parser.add_argument("--format", choices=["json", "yaml"], default="json")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each phase")
+    parser.add_argument("--json", type=Path, help="also write every run's figures here")
     parser.add_argument("--phase", choices=["baseline", "store"], help=argparse.SUPPRESS)
     parser.add_argument("--source", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -174,19 +177,29 @@ def main() -> None:
         print(f"writing {args.count} synthetic records to {source} ...", file=sys.stderr)
         _write_source(args.count, source, args.format)
         common = ["--count", str(args.count), "--source", str(source)]
-        results: dict[str, dict[str, Any]] = {}
-        print("baseline ...", file=sys.stderr)
-        results["baseline"] = _child(["--phase", "baseline", "--count", str(args.count)])
-        print("SQLite ...", file=sys.stderr)
-        sqlite_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        results["sqlite"] = _child(["--phase", "store", *common, "--url", sqlite_url])
-        if args.postgres:
-            print("PostgreSQL ...", file=sys.stderr)
-            url, drop = _scratch_database(args.postgres)
-            try:
-                results["postgres"] = _child(["--phase", "store", *common, "--url", url])
-            finally:
-                drop()
+        runs: dict[str, list[dict[str, Any]]] = {}
+        for n in range(args.repeat):
+            print(f"baseline ({n + 1}/{args.repeat}) ...", file=sys.stderr)
+            baseline = _child(["--phase", "baseline", "--count", str(args.count)])
+            runs.setdefault("baseline", []).append(baseline)
+            print("SQLite ...", file=sys.stderr)
+            sqlite_url = f"sqlite:///{Path(tmp) / f'bench-{n}.db'}"
+            sqlite = _child(["--phase", "store", *common, "--url", sqlite_url])
+            runs.setdefault("sqlite", []).append(sqlite)
+            if args.postgres:
+                print("PostgreSQL ...", file=sys.stderr)
+                url, drop = _scratch_database(args.postgres)
+                try:
+                    pg = _child(["--phase", "store", *common, "--url", url])
+                    runs.setdefault("postgres", []).append(pg)
+                finally:
+                    drop()
+    # The printed table shows the median run of each phase; --json keeps every run.
+    results = {
+        name: sorted(rs, key=lambda r: r["seconds"])[len(rs) // 2] for name, rs in runs.items()
+    }
+    if args.json:
+        args.json.write_text(json.dumps({"count": args.count, "format": args.format, "runs": runs}))
     _report(args.count, args.format, results)
 
 

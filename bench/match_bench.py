@@ -1,6 +1,6 @@
 """Matcher throughput: all normalization on, against raw pyahocorasick and a regex alternation.
 
-    python -m bench.match_bench [--mb 100] [--patterns 10000] [--quick]
+    python -m bench.match_bench [--mb 100] [--patterns 10000] [--quick] [--json PATH]
 
 Builds a synthetic catalogue (obviously synthetic pseudo-words, realistic shapes: names,
 multi-word slogans, hashtags, leetspeak slogans, numeric codes) and synthetic posts with a few
@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import random
 import re
 import time
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import ahocorasick
@@ -172,7 +174,7 @@ def _matched(matcher: Matcher, posts: list[str]) -> int:
 
 
 def _throughput(
-    matcher: Matcher, records: list[AnyRecord], posts: list[str]
+    matcher: Matcher, records: list[AnyRecord], posts: list[str], figures: dict[str, Any]
 ) -> tuple[float, float]:
     """MB/s of raw pyahocorasick and of the matcher over the same posts, measured alternately
     so load on a shared machine hits both alike; the best of each is kept."""
@@ -188,6 +190,8 @@ def _throughput(
         seconds, matched = _timed(partial(_matched, matcher, posts))
         matcher_times.append(seconds)
     raw_rate, matcher_rate = size / min(raw_times), size / min(matcher_times)
+    figures["raw_mb_s"] = [size / t for t in raw_times]
+    figures["matcher_mb_s"] = [size / t for t in matcher_times]
     print(f"  raw pyahocorasick, no normalization: {raw_rate:8.1f} MB/s ({raw_hits} raw hits)")
     print(
         f"  matcher, all normalization on:        {matcher_rate:8.1f} MB/s "
@@ -212,7 +216,9 @@ def _accented(post: str) -> str:
     return post.replace("o", "ö", 1).replace("a", "à", 1)
 
 
-def run(mb: float, patterns: int, build_patterns: int) -> None:
+def run(mb: float, patterns: int, build_patterns: int) -> dict[str, Any]:
+    """Print the figures; return them (every round's) for `--json`."""
+    figures: dict[str, Any] = {"patterns": patterns, "build_patterns": build_patterns}
     print(f"catalogue: {patterns} synthetic indicators; text: {mb:g} MB of synthetic posts")
     records = synthetic_catalogue(patterns)
     build_seconds, _ = _timed(lambda: len(Matcher.from_records(records).skipped) + 1)
@@ -226,8 +232,11 @@ def run(mb: float, patterns: int, build_patterns: int) -> None:
     found = {n for n, result in enumerate(matcher.match_many(posts)) if result}
     print(f"  planted posts found: {len(found & set(planted))} of {len(planted)}")
 
-    raw_rate, matcher_rate = _throughput(matcher, records, posts)
+    figures["mb"] = size
+    raw_rate, matcher_rate = _throughput(matcher, records, posts, figures)
     regex_rate, note = _regex_rate(records, posts)
+    figures["regex_mb_s"] = [regex_rate]
+    figures["regex_note"] = note
     print(f"  one Python regex alternation:         {regex_rate:8.3f} MB/s {note}")
     _other_scripts(matcher, posts)
 
@@ -242,6 +251,11 @@ def run(mb: float, patterns: int, build_patterns: int) -> None:
     big = synthetic_catalogue(build_patterns, seed=8)
     seconds, _ = _timed(lambda: Matcher.from_records(big).catalogue.text_indicators)
     print(f"  build for {build_patterns} patterns ({len(big)} records): {seconds:.2f} s")
+    raw_seconds, _ = _timed(lambda: len(_raw_automaton(big)))
+    print(f"  raw pyahocorasick build for the same patterns: {raw_seconds:.2f} s")
+    figures["build_seconds"] = seconds
+    figures["raw_build_seconds"] = raw_seconds
+    return figures
 
 
 def _count(pattern: re.Pattern[str], text: str) -> int:
@@ -277,10 +291,13 @@ def main(argv: list[str] | None = None) -> None:
         "--build-patterns", type=int, default=100_000, help="indicators for the build timing"
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--json", type=Path, help="also write every round's figures here")
     args = parser.parse_args(argv)
     if args.quick:
         args.mb, args.patterns, args.build_patterns = 2.0, 1_000, 5_000
-    run(args.mb, args.patterns, args.build_patterns)
+    figures = run(args.mb, args.patterns, args.build_patterns)
+    if args.json:
+        args.json.write_text(json.dumps(figures))
 
 
 if __name__ == "__main__":

@@ -106,11 +106,27 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=64 * 1024, ge=1024, description="Largest accepted request body (413 above)."
     )
+    match_max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body `POST /api/v1/match` accepts (413 above); every "
+        "other route has `KPFEED_MAX_BODY_BYTES`.",
+    )
     feedback_rate_per_minute: int = Field(
         default=120, ge=1, description="Feedback submissions per organisation per minute."
     )
-    session_secret: SecretStr | None = Field(
-        default=None, description="Secret for console session cookies (random when unset)."
+    console_session_hours: int = Field(
+        default=12,
+        ge=1,
+        le=24 * 30,
+        description="Hours a console sign-in lasts; sessions are kept in the store, so signing "
+        "out, a revoked token or a new password ends them at once in every worker.",
+    )
+    console_https: bool = Field(
+        default=False,
+        description="The console is reached over https through a proxy that terminates TLS: "
+        "mark its cookies Secure although requests reach kpfeed over plain http (requests that "
+        "arrive over https get Secure cookies anyway).",
     )
     feed_max_age: int = Field(
         default=60,

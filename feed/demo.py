@@ -1,16 +1,18 @@
-"""The demo workspace: a store, keys and two published releases, built from nothing.
+"""The demo workspace: a store, keys, two published releases, demo accounts with their tokens
+and an open feedback cycle, built from nothing.
 
 Scripted so the second release shows every kind of change with true data: release 2022.1 holds
 the sample without one record (held back) and with one record missing its last alias (or
 source); release 2022.2 adds the held-back record, restores the alias (a MOD) and retires a
-third record (a DEL, for the demonstration only, as the release notes say).
+third record (a DEL, for the demonstration only, as the release notes say). The accounts and
+the cycle are in `feed.demo_accounts`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,14 @@ from typing import Any
 from sqlalchemy import Engine
 
 from feed.config import Settings
+from feed.demo_accounts import (
+    TOKENS_FILE,
+    DemoToken,
+    ensure_accounts,
+    ensure_open_cycle,
+    read_tokens,
+    write_tokens,
+)
 from feed.errors import ConfigError
 from feed.model import AnyRecord, PackageManifest
 from feed.publish import current_generation
@@ -34,6 +44,8 @@ from feed.store import (
     EditorialState,
     approve_record,
     import_records,
+    latest_release,
+    list_releases,
     make_engine,
     migrate,
     retire_record,
@@ -41,6 +53,7 @@ from feed.store import (
     set_manifest,
     transaction,
 )
+from feed.store.tables import ReleaseState
 from feed.synthetic import synthetic_records
 from feed.validate import load_and_validate
 
@@ -54,8 +67,10 @@ __all__ = [
 ]
 
 DEMO_RELEASES = ("2022.1", "2022.2")
+#: The scripted editorial work is done in the names of the demo's two editors (see
+#: feed.demo_accounts), so the history shows the same people the tokens belong to.
 EDITOR = "editor-alice"
-REVIEWER = "reviewer-bob"
+REVIEWER = "editor-bob"
 _MARKER = "demo.json"
 
 
@@ -71,6 +86,15 @@ class DemoWorkspace:
     source: str
     minisign_key: str
     reused: bool
+    base_url: str
+    api_base_url: str
+    tokens: tuple[DemoToken, ...] = ()
+    cycle: str = ""
+
+    @property
+    def tokens_file(self) -> Path:
+        """Where the demo tokens are kept (a demo only: see feed.demo_accounts)."""
+        return self.root / TOKENS_FILE
 
     @property
     def root_metadata(self) -> Path:
@@ -88,6 +112,8 @@ class DemoWorkspace:
             "KPFEED_DATA_DIR": str(self.root),
             "KPFEED_KEY_DIR": str(self.key_dir),
             "KPFEED_PUBLIC_DIR": str(self.public_dir),
+            "KPFEED_BASE_URL": self.base_url,
+            "KPFEED_API_BASE_URL": self.api_base_url,
         }
 
 
@@ -143,35 +169,63 @@ def scripted_changes(records: Iterable[AnyRecord]) -> tuple[AnyRecord, AnyRecord
     return added, changed, retired
 
 
-def _workspace(root: Path, source: str, reused: bool, minisign_key: str) -> DemoWorkspace:
+def _workspace(root: Path, saved: dict[str, Any], reused: bool) -> DemoWorkspace:
     return DemoWorkspace(
         root=root,
         database_url=f"sqlite:///{root / 'kpfeed.db'}",
         key_dir=root / "keys",
         public_dir=root / "public",
         releases=DEMO_RELEASES,
-        source=source,
-        minisign_key=minisign_key,
+        source=saved["source"],
+        minisign_key=saved.get("minisign_key", ""),
         reused=reused,
+        base_url=saved["base_url"],
+        api_base_url=saved["api_base_url"],
     )
 
 
-def _reuse(root: Path) -> DemoWorkspace:
+def _people(workspace: DemoWorkspace, engine: Engine, now: datetime) -> DemoWorkspace:
+    """The workspace with working demo tokens (kept in its tokens file) and a cycle open now;
+    and its published releases as the store lists them."""
+    with transaction(engine) as session:
+        tokens, changed = ensure_accounts(session, read_tokens(workspace.tokens_file), actor=EDITOR)
+        cycle = ensure_open_cycle(session, now=now, actor=EDITOR)
+        published = tuple(
+            r.version for r in list_releases(session) if r.state == ReleaseState.PUBLISHED
+        )
+    if changed:
+        write_tokens(workspace.tokens_file, tokens, api_url=workspace.api_base_url)
+    return replace(workspace, tokens=tuple(tokens), cycle=cycle, releases=published)
+
+
+def _reuse(root: Path, settings: Settings, now: datetime) -> DemoWorkspace:
     marker = root / _MARKER
     try:
         saved: dict[str, Any] = json.loads(marker.read_text())
-    except (OSError, ValueError) as error:
+        saved.setdefault("base_url", settings.base_url)
+        saved.setdefault("api_base_url", settings.api_base_url)
+        workspace = _workspace(root, saved, True)
+    except (OSError, ValueError, KeyError, TypeError) as error:
         raise ConfigError(
             f"{marker} is unreadable ({error}); delete {root} and run again"
         ) from None
-    workspace = _workspace(root, saved["source"], True, saved["minisign_key"])
-    shown = published_release(workspace.public_dir)
-    if shown is None or shown.version != DEMO_RELEASES[-1]:
-        raise ConfigError(
-            f"{root} is a demo workspace whose published directory no longer shows release "
-            f"{DEMO_RELEASES[-1]}; delete {root} and run `kpfeed demo` again"
-        )
-    return workspace
+    engine = make_engine(workspace.database_url)
+    try:
+        with transaction(engine) as session:
+            latest = latest_release(session, published_only=True)
+        shown = published_release(workspace.public_dir)
+        if latest is None or shown is None or shown.version != latest.version:
+            store = latest.version if latest else "no release"
+            disk = shown.version if shown else "no release"
+            raise ConfigError(
+                f"{root} is a demo workspace whose store has published {store} but whose "
+                f"published directory shows {disk} (an interrupted publication?): finish it with "
+                f"`kpfeed publish {store}` under the settings below, or delete {root} and run "
+                "`kpfeed demo` again"
+            )
+        return _people(workspace, engine, now)
+    finally:
+        engine.dispose()
 
 
 def build_demo(
@@ -184,11 +238,14 @@ def build_demo(
 ) -> DemoWorkspace:
     """Build the demo workspace in `root`, or reuse the complete one already there.
 
+    Reusing keeps whatever was done in it since (releases published through the API, feedback),
+    and makes sure the demo accounts have working tokens and a feedback cycle is open today.
     A folder that exists with anything else in it is refused, so nothing is overwritten.
+    Feed links point at `settings.base_url` and `settings.api_base_url`, kept for later runs.
     """
     root = root.absolute()
     if (root / _MARKER).is_file():
-        return _reuse(root)
+        return _reuse(root, settings, now)
     if root.exists() and any(root.iterdir()):
         raise ConfigError(
             f"{root} is not empty and holds no complete demo workspace ({_MARKER} missing, "
@@ -198,7 +255,12 @@ def build_demo(
     manifest, records, source = _load(sample if sample is not None else find_sample())
     if len(records) < 4:
         raise ConfigError(f"the demo needs at least 4 records, {source} has {len(records)}")
-    workspace = _workspace(root, source, False, "")
+    saved: dict[str, Any] = {
+        "source": source,
+        "base_url": settings.base_url,
+        "api_base_url": settings.api_base_url,
+    }
+    workspace = _workspace(root, saved, False)
     ordered = sorted(records, key=lambda r: r.id)
     added, changed, retired = scripted_changes(ordered)
     shorter, field = shorter_version(changed)
@@ -244,14 +306,18 @@ def build_demo(
         engine, DEMO_RELEASES[1], workspace.public_dir, keyring=keyring, options=options, now=now
     )
     progress(f"published {DEMO_RELEASES[1]} into {workspace.public_dir}")
-    engine.dispose()
+    try:
+        workspace = _people(workspace, engine, now)
+    finally:
+        engine.dispose()
+    progress(f"demo accounts and their tokens in {workspace.tokens_file}; cycle {workspace.cycle}")
 
-    key_text = public_key_text(keyring.minisign).strip().splitlines()[-1]
-    workspace = _workspace(root, source, False, key_text)
-    marker = {"source": source, "minisign_key": key_text, "releases": list(DEMO_RELEASES)}
-    (root / _MARKER).write_text(json.dumps(marker, indent=2) + "\n")
+    saved["minisign_key"] = public_key_text(keyring.minisign).strip().splitlines()[-1]
+    saved["releases"] = list(DEMO_RELEASES)
+    # Written last: a workspace with this file is complete.
+    (root / _MARKER).write_text(json.dumps(saved, indent=2) + "\n")
     assert current_generation(workspace.public_dir) is not None
-    return workspace
+    return replace(workspace, minisign_key=saved["minisign_key"])
 
 
 def _release(engine: Engine, version: str, notes: str, now: datetime) -> None:

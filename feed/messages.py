@@ -12,7 +12,7 @@ import jsonschema_rs
 from pydantic import ValidationError
 
 from feed.errors import Problem
-from feed.model.records import ID_PATTERN, SLUG_PATTERN, VERSION_PATTERN
+from feed.model.records import HTTPS_URL_PATTERN, ID_PATTERN, SLUG_PATTERN, VERSION_PATTERN
 from feed.source_parse import pointer_of
 
 __all__ = ["pattern_message", "pydantic_problems", "schema_problems", "show"]
@@ -29,7 +29,7 @@ _HEX = re.compile(r"^\^\[0-9a-f\]\{(\d+)(?:,(\d+))?\}\$$")
 LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
 JURISDICTION_PATTERN = r"^([A-Z]{2}|EU|UN)$"
-HTTPS_PATTERN = r"^https://[^\s/$.?#][^\s]*$"
+HTTPS_PATTERN = HTTPS_URL_PATTERN
 PARTIAL_DATE_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
 SCRIPT_PATTERN = r"^[A-Z][a-z]{3}$"
 DIGITS_PATTERN = r"^[0-9]{1,12}$"
@@ -92,6 +92,9 @@ def pattern_message(pattern: str, value: Any) -> str:
     if pattern == HTTPS_PATTERN:
         if isinstance(value, str) and value.lower().startswith("http://"):
             return f"must be an https:// URL, not {v}"
+        if isinstance(value, str) and any(c.isspace() or not c.isascii() for c in value):
+            # Same words as the `uri` format check, so the two findings collapse into one.
+            return _format_message("uri", value)
         return f"{v} is not an https:// URL"
     if pattern == PARTIAL_DATE_PATTERN:
         return f"{v} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD"

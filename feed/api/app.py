@@ -14,8 +14,10 @@ from feed.api import (
     routes_editor_cycles,
     routes_editor_feedback,
     routes_editor_records,
+    routes_editor_releases,
     routes_feed,
     routes_feedback,
+    routes_match,
     routes_me,
     routes_ops,
     routes_records,
@@ -29,6 +31,7 @@ from feed.api.published import PublishedFiles
 from feed.api.readmodel import ReadModel
 from feed.api.routes_feed import FeedFastPath
 from feed.config import Settings, get_settings
+from feed.match import PublishedMatcher
 from feed.store.db import make_engine
 
 __all__ = ["create_app"]
@@ -96,18 +99,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gzip_dir=settings.data_dir.absolute() / "cache" / "feed-gzip",
         memory_budget=settings.feed_cache_bytes,
     )
+    app.state.matcher = PublishedMatcher(settings.public_dir.absolute())
     install_problem_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        per_path={"/api/v1/match": settings.match_max_body_bytes},
+    )
     app.add_middleware(ObserveMiddleware, metrics=app.state.metrics)
     app.include_router(routes_ops.router)
     app.include_router(routes_me.router)
     app.include_router(routes_records.router)
     app.include_router(routes_releases.router)
     app.include_router(routes_feedback.router)
+    app.include_router(routes_match.router)
     app.include_router(routes_editor_feedback.router)
     app.include_router(routes_editor_cycles.router)
     app.include_router(routes_editor_records.router)
+    app.include_router(routes_editor_releases.router)
     app.router.routes.extend(routes_feed.routes)
+    # The console is built on feed.api's modules; importing it here keeps the imports acyclic.
+    from feed.console.install import install_console
+
+    install_console(app)
     app.feed_fast_path = ObserveMiddleware(FeedFastPath(app), metrics=app.state.metrics)
     _document_extra_paths(app, routes_feed.OPENAPI_PATHS)
     add_components(app, routes_feedback.COMPONENTS)

@@ -29,7 +29,7 @@ from feed.feedback import (
     triage_feedback,
 )
 from feed.feedback.cycles import CYCLE_NAME
-from feed.feedback.stats import rows_csv
+from feed.feedback.stats import RecordAggregate, rows_csv
 from feed.feedback.views import iso, page_cursor, parse_page_cursor
 from feed.model.feedback import FeedbackKind
 from feed.model.records import ID_PATTERN, VERSION_PATTERN
@@ -145,6 +145,55 @@ _CSV_COLUMNS = [
 ]
 
 
+_EXAMPLE_AGGREGATE = RecordAggregate(
+    record="symbol:synthetic-0000001",
+    true_positives=12,
+    false_positives=3,
+    false_positive_reasons={"news-or-research": 2, "quotation": 1},
+    sighting_reports=2,
+    sightings=420,
+    label_disputes=1,
+    organisations=4,
+)
+AGGREGATES_EXAMPLE: dict[str, Any] = {
+    "cycle": "2022",
+    "totals": {
+        "submissions": 18,
+        "by_kind": {"true-positive": 12, "false-positive": 3, "sighting": 2, "label-dispute": 1},
+        "organisations": 4,
+        "records": 1,
+        "disputed_records": 1,
+        "sightings": 420,
+    },
+    "records": [_EXAMPLE_AGGREGATE.to_dict()],
+}
+AGGREGATES_CSV_EXAMPLE = aggregates_csv([_EXAMPLE_AGGREGATE])
+FEEDBACK_CSV_EXAMPLE = "".join(
+    rows_csv(
+        _CSV_COLUMNS,
+        [
+            [
+                "9f1c0d6e2b7a4c3d8e5f6a7b8c9d0e1f",
+                "2022-02-01T09:30:00Z",
+                "Example Platform Ltd",
+                "2022",
+                "false-positive",
+                "2022.1",
+                "symbol:synthetic-0000001",
+                "declined",
+                "News use is a listed benign use.",
+                "",
+                "",
+                "news-or-research",
+                "",
+                "",
+                "Matched in a news report.",
+            ]
+        ],
+    )
+)
+
+
 def _csv_rows(session: Session, where: FeedbackFilter) -> Iterator[list[object]]:
     names: dict[int, str] = {}
     for row in iter_submissions(session, where):
@@ -175,7 +224,10 @@ def _csv_rows(session: Session, where: FeedbackFilter) -> Iterator[list[object]]
     operation_id="editor_export_feedback",
     summary="All feedback, filtered, as CSV",
     response_class=StreamingResponse,
-    responses={**EDITOR_ONLY, 200: {"content": {"text/csv": {}}, "description": "CSV"}},
+    responses={
+        **EDITOR_ONLY,
+        200: {"content": {"text/csv": {"example": FEEDBACK_CSV_EXAMPLE}}, "description": "CSV"},
+    },
 )
 def export_feedback(
     _editor: EditorPrincipal, session: SessionDep, where: FeedbackFilterDep
@@ -215,7 +267,14 @@ AggRecord = Annotated[
     operation_id="editor_feedback_aggregates",
     summary="Aggregates per record and cycle",
     response_model=AggregatesOut,
-    responses={**EDITOR_ONLY, 404: problem("No such cycle.")},
+    responses={
+        **EDITOR_ONLY,
+        200: {
+            "description": "Totals and per-record aggregates.",
+            "content": {"application/json": {"example": AGGREGATES_EXAMPLE}},
+        },
+        404: problem("No such cycle."),
+    },
 )
 def get_aggregates(
     _editor: EditorPrincipal,
@@ -236,7 +295,10 @@ def get_aggregates(
     responses={
         **EDITOR_ONLY,
         404: problem("No such cycle."),
-        200: {"content": {"text/csv": {}}, "description": "CSV, one line per record"},
+        200: {
+            "content": {"text/csv": {"example": AGGREGATES_CSV_EXAMPLE}},
+            "description": "CSV, one line per record",
+        },
     },
 )
 def get_aggregates_csv(

@@ -45,14 +45,44 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+#: A small, valid, obviously synthetic record in the editor file format.
+RECORD_EXAMPLE: dict[str, Any] = {
+    "id": "symbol:synthetic-example",
+    "type": "symbol",
+    "name": "Synthetic example symbol",
+    "category": "numeric",
+    "summary": {"en": "A synthetic symbol that shows the editor API."},
+    "status": "active",
+    "guidance": {"signals": "Synthetic: what the symbol would signal.", "ambiguity": "high"},
+    "indicators": {"numeric_codes": [{"value": "9017", "meaning": "Synthetic number code."}]},
+    "sources": [
+        {
+            "title": "Synthetic source",
+            "publisher": "kpfeed examples",
+            "url": "https://example.org/synthetic/example",
+            "accessed": "2024-01-01",
+        }
+    ],
+    "tlp": "CLEAR",
+    "confidence": "medium",
+}
+
+
 class RecordIn(_In):
     """A record's content, as in an editor file, with a comment for the history."""
 
     record: dict[str, Any] = Field(
         description="The record as in an editor file (see the published JSON Schemas): no "
-        "lifecycle fields; checked like `kpfeed validate` checks files."
+        "lifecycle fields (`created`, `modified`, `revision`); checked like `kpfeed validate` "
+        "checks files.",
+        examples=[RECORD_EXAMPLE],
     )
-    comment: str = Field(default="", max_length=2000, description="Why, for the history.")
+    comment: str = Field(
+        default="",
+        max_length=2000,
+        description="Why, for the history.",
+        examples=["New symbol reported by two platforms."],
+    )
 
 
 class RecordEditIn(RecordIn):
@@ -68,13 +98,20 @@ class RecordEditIn(RecordIn):
 class CommentIn(_In):
     """A comment for the history or the reviewer."""
 
-    comment: str = Field(default="", max_length=2000, description="Comment.")
+    comment: str = Field(
+        default="", max_length=2000, description="Comment.", examples=["Sources checked."]
+    )
 
 
 class ReviewIn(_In):
     """A reviewer's reason for sending a record back."""
 
-    comment: str = Field(min_length=1, max_length=2000, description="What to change.")
+    comment: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="What to change.",
+        examples=["Add the source for the second alias."],
+    )
 
 
 class RevisionStep(BaseModel):
@@ -99,13 +136,17 @@ class NoteOut(BaseModel):
 class RecordStateOut(BaseModel):
     """A record as editors see it."""
 
-    id: str = Field(description="Record id.")
-    type: str = Field(description="Record type.")
-    name: str = Field(description="Name.")
-    state: EditorialState = Field(description="draft, in_review, approved or retired.")
-    revision: int = Field(description="Current revision.")
-    approved_revision: int | None = Field(description="Revision the next release would carry.")
-    approved_by: str | None = Field(description="Who approved that revision.")
+    id: str = Field(description="Record id.", examples=["symbol:synthetic-example"])
+    type: str = Field(description="Record type.", examples=["symbol"])
+    name: str = Field(description="Name.", examples=["Synthetic example symbol"])
+    state: EditorialState = Field(
+        description="draft, in_review, approved or retired.", examples=["in_review"]
+    )
+    revision: int = Field(description="Current revision.", examples=[2])
+    approved_revision: int | None = Field(
+        description="Revision the next release would carry.", examples=[1]
+    )
+    approved_by: str | None = Field(description="Who approved that revision.", examples=["bob"])
     record: dict[str, Any] = Field(description="Current content.")
     history: list[RevisionStep] = Field(description="Every revision, oldest first.")
     notes: list[NoteOut] = Field(description="Editorial notes and review comments.")
@@ -114,14 +155,14 @@ class RecordStateOut(BaseModel):
 class RecordSummaryOut(BaseModel):
     """A record's state, without content."""
 
-    id: str
-    type: str
-    name: str
-    state: EditorialState
-    revision: int
-    approved_revision: int | None
-    approved_by: str | None
-    modified: datetime
+    id: str = Field(examples=["symbol:synthetic-example"])
+    type: str = Field(examples=["symbol"])
+    name: str = Field(examples=["Synthetic example symbol"])
+    state: EditorialState = Field(examples=["approved"])
+    revision: int = Field(examples=[2])
+    approved_revision: int | None = Field(examples=[2])
+    approved_by: str | None = Field(examples=["bob"])
+    modified: datetime = Field(examples=["2024-03-01T12:00:00Z"])
 
 
 class RecordSummaryList(BaseModel):

@@ -17,6 +17,13 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["operations"])
 
+METRICS_EXAMPLE = """\
+# HELP kpfeed_http_requests_total HTTP requests by method, route template and status.
+# TYPE kpfeed_http_requests_total counter
+kpfeed_http_requests_total{method="GET",route="/feed/{path}",status="200"} 1532.0
+kpfeed_http_requests_total{method="GET",route="/feed/{path}",status="304"} 8410.0
+"""
+
 
 class Health(BaseModel):
     """The process answers."""
@@ -59,7 +66,12 @@ async def readyz(engine: EngineDep) -> Readiness:
     operation_id="metrics",
     summary="Prometheus metrics",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    responses={
+        200: {
+            "description": "Prometheus text format.",
+            "content": {"text/plain": {"schema": {"type": "string"}, "example": METRICS_EXAMPLE}},
+        }
+    },
 )
 async def metrics(request: Request, settings: SettingsDep) -> Response:
     """Request counts and latency by method, route template and status (text format 0.0.4)."""

@@ -73,8 +73,8 @@ def list_records(
         Query(
             min_length=1,
             max_length=200,
-            description="Search names and aliases, ignoring case, accents and separators "
-            "(`sonnen rad` finds `Sonnenrad`).",
+            description="Search names, aliases and numeric codes, ignoring case, accents and "
+            "separators (`sonnen rad` finds `Sonnenrad`).",
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200, description="Records per page.")] = 50,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -171,6 +172,35 @@ def users_list(as_json: bool) -> None:
             for u in list_users(session)
         ]
     _print_rows(rows, ["id", "role", "name"], as_json)
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input (for scripts).",
+)
+@as_option
+def users_passwd(name: str, password_stdin: bool, actor: str | None) -> None:
+    """Set the console password of user NAME (stored as an argon2id hash).
+
+    Without --password-stdin the password is asked for twice, without echo. The user's
+    console sessions opened with the old password end; token sign-ins are unaffected.
+    """
+    from feed.passwords import check_new_password
+    from feed.store.console import set_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = str(
+            click.prompt("New password", hide_input=True, confirmation_prompt=True, err=True)
+        )
+    check_new_password(password)  # before touching the store
+    with _session() as session:
+        user = set_password(session, name, password, actor=_operator(actor))
+        click.echo(f"password of user {user.id} {user.name!r} set")
 
 
 @main.group()

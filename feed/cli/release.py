@@ -1,4 +1,4 @@
-"""`kpfeed release ...`, `kpfeed publish`, `kpfeed refresh` and `kpfeed demo`: thin commands."""
+"""`kpfeed release ...`, `kpfeed publish` and `kpfeed refresh`: thin commands."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from feed.cli.app import main
 from feed.config import Settings, get_settings
 
 if TYPE_CHECKING:  # the library is imported inside each command: `kpfeed --help` stays quick
-    from feed.demo import DemoWorkspace
     from feed.model import Change
     from feed.releasing import PublicationReport
     from feed.sign.keys import Keyring
@@ -241,63 +240,3 @@ def refresh_command(out_dir: Path | None, as_json: bool) -> None:
         now=_now(),
     )
     _report(report, "refreshed", as_json)
-
-
-def _print_demo(workspace: DemoWorkspace) -> None:
-    verb = "reused" if workspace.reused else "built"
-    click.echo(f"kpfeed demo workspace {verb} in {workspace.root}")
-    click.echo(f"  records      {workspace.source}")
-    click.echo(f"  store        {workspace.database_url}")
-    click.echo(f"  keys         {workspace.key_dir} (demo keys, not encrypted: no passphrase)")
-    click.echo(f"  published    {workspace.public_dir}  (releases {', '.join(workspace.releases)})")
-    click.echo("  a consumer pins")
-    click.echo(f"    TUF root       {workspace.root_metadata}")
-    click.echo(f"    minisign key   {workspace.minisign_pub}")
-    click.echo(f"                   {workspace.minisign_key}")
-    click.echo("  every other kpfeed command works on this workspace with:")
-    for name, value in workspace.environment().items():
-        click.echo(f"    export {name}={value}")
-    click.echo("  try")
-    feed = workspace.public_dir / "feed.json"
-    click.echo(f"    minisign -Vm {feed} -p {workspace.minisign_pub}")
-    click.echo("    kpfeed release list")
-
-
-@main.command("demo")
-@click.option(
-    "--dir",
-    "root",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("demo"),
-    show_default=True,
-    help="Workspace folder: store, keys and the published directory.",
-)
-@click.option("--serve/--no-serve", default=True, help="Serve the workspace afterwards.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
-@click.option(
-    "--port",
-    default=8000,
-    show_default=True,
-    type=click.IntRange(1, 65535),
-    help="Port to serve on.",
-)
-def demo_command(root: Path, serve: bool, host: str, port: int) -> None:
-    """Build a complete demo from nothing: sample imported, releases 2022.1 and 2022.2 published.
-
-    Running it again on the same folder reuses the workspace; a folder holding anything else
-    is refused.
-    """
-    from feed.demo import build_demo
-
-    workspace = build_demo(root, settings=get_settings(), now=_now(), progress=click.echo)
-    _print_demo(workspace)
-    if serve:
-        import os
-
-        from feed.api.server import serve as run_server
-
-        # The server (and any worker it spawns) reads its settings from the environment.
-        os.environ.update(workspace.environment())
-        get_settings.cache_clear()
-        click.echo(f"serving the feed on http://{host}:{port}/feed/ and the API under /api/v1")
-        run_server(host=host, port=port, workers=1, run_migrations=True)

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from feed.errors import ConfigError, IntegrityError, Problem, SourceFormatError, ValidationFailed
 from feed.model import PublishedPackage, records_digest
 
-__all__ = ["MIRROR_PACKAGE", "load_mirror", "load_package", "mirror_package"]
+__all__ = ["MIRROR_PACKAGE", "load_mirror", "load_package", "mirror_package", "parse_package"]
 
 #: Where a consumer mirror keeps the verified current package: `<mirror>/package.json`.
 #: The client writes it there after verification; this is the one place the matcher assumes it.
@@ -46,18 +46,24 @@ def load_package(path: Path) -> PublishedPackage:
         raw = path.read_bytes()
     except OSError as error:
         raise SourceFormatError(str(path), f"cannot read the package: {error.strerror}") from None
+    return parse_package(raw, str(path))
+
+
+def parse_package(raw: bytes, name: str) -> PublishedPackage:
+    """Check the bytes of a published `package.json` (schema, then its records digest);
+    `name` says where they came from in errors."""
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        raise SourceFormatError(str(path), f"not valid JSON: {error}") from None
+        raise SourceFormatError(name, f"not valid JSON: {error}") from None
     try:
         package = PublishedPackage.model_validate(data)
     except ValidationError as error:
-        raise ValidationFailed(_problems(error, str(path), data)) from None
+        raise ValidationFailed(_problems(error, name, data)) from None
     digest = records_digest(package.records)
     if digest != package.records_digest:
         raise IntegrityError(
-            f"{path}: records digest {digest} differs from the package's "
+            f"{name}: records digest {digest} differs from the package's "
             f"{package.records_digest}; the file was changed after it was published"
         )
     return package

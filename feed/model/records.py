@@ -3,12 +3,72 @@
 from __future__ import annotations
 
 import datetime as dt
-from datetime import datetime
 from typing import Annotated, Any, Literal, Self, TypeAlias
 from uuid import UUID, uuid5
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    model_validator,
+)
 
+from feed.model.fields import (
+    HTTPS_URL_PATTERN as HTTPS_URL_PATTERN,
+)
+from feed.model.fields import (
+    ID_PATTERN as ID_PATTERN,
+)
+from feed.model.fields import (
+    MAX_SHORT as MAX_SHORT,
+)
+from feed.model.fields import (
+    MAX_TEXT as MAX_TEXT,
+)
+
+# The field types live in feed.model.fields; re-exported here, where the models use them.
+from feed.model.fields import (
+    RECORD_NAMESPACE as RECORD_NAMESPACE,
+)
+from feed.model.fields import (
+    SLUG_PATTERN as SLUG_PATTERN,
+)
+from feed.model.fields import (
+    VERSION_PATTERN as VERSION_PATTERN,
+)
+from feed.model.fields import (
+    CountryCode as CountryCode,
+)
+from feed.model.fields import (
+    HttpsUrl as HttpsUrl,
+)
+from feed.model.fields import (
+    Jurisdiction as Jurisdiction,
+)
+from feed.model.fields import (
+    LanguageTag as LanguageTag,
+)
+from feed.model.fields import (
+    LocalizedText as LocalizedText,
+)
+from feed.model.fields import (
+    LongText as LongText,
+)
+from feed.model.fields import (
+    PartialDate as PartialDate,
+)
+from feed.model.fields import (
+    RecordId as RecordId,
+)
+from feed.model.fields import (
+    ShortText as ShortText,
+)
+from feed.model.fields import (
+    Version as Version,
+)
 from feed.model.vocab import (
     AliasKind,
     Ambiguity,
@@ -25,86 +85,6 @@ from feed.model.vocab import (
     SymbolCategory,
     Tlp,
 )
-
-#: Namespace for the UUID v5 of every record id; fixed forever (STIX and MISP ids derive from it).
-RECORD_NAMESPACE = UUID("6f1c4c1e-2d0a-5b8e-9a3e-4b7e0c6f1d21")
-
-ID_PATTERN = r"^(group|symbol|manifesto):[a-z0-9]+(?:-[a-z0-9]+)*$"
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-VERSION_PATTERN = r"^[0-9]{4}\.[1-9][0-9]*$"
-
-MAX_TEXT = 20_000
-MAX_SHORT = 500
-
-RecordId = Annotated[
-    str,
-    StringConstraints(pattern=ID_PATTERN, max_length=200),
-    Field(
-        title="Record id",
-        description="Stable id `<type>:<slug>`, never reused, e.g. `symbol:sonnenrad`.",
-        examples=["symbol:sonnenrad"],
-    ),
-]
-LanguageTag = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", max_length=35),
-    Field(
-        title="Language tag",
-        description="BCP 47 language tag, e.g. `de`, `en-GB`, `sr-Latn`.",
-        examples=["de"],
-    ),
-]
-CountryCode = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Z]{2}$"),
-    Field(
-        title="Country code",
-        description="ISO 3166-1 alpha-2 country code, e.g. `DE`.",
-        examples=["DE"],
-    ),
-]
-Jurisdiction = Annotated[
-    str,
-    StringConstraints(pattern=r"^([A-Z]{2}|EU|UN)$"),
-    Field(
-        title="Jurisdiction",
-        description="ISO 3166-1 alpha-2 country code, or `EU` or `UN` for those bodies.",
-        examples=["DE", "EU"],
-    ),
-]
-HttpsUrl = Annotated[
-    str,
-    StringConstraints(pattern=r"^https://[^\s/$.?#][^\s]*$", max_length=2000),
-    Field(
-        title="HTTPS URL",
-        description="An absolute https:// URL.",
-        json_schema_extra={"format": "uri"},
-    ),
-]
-PartialDate = Annotated[
-    str,
-    StringConstraints(pattern=r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"),
-    Field(
-        title="Partial date",
-        description="A date as precise as the sources allow: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.",
-        examples=["1994", "2019-03", "2019-03-15"],
-    ),
-]
-Version = Annotated[
-    str,
-    StringConstraints(pattern=VERSION_PATTERN),
-    Field(title="Release version", description="Release version `YYYY.N`, e.g. `2022.1`."),
-]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHORT)]
-LongText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
-LocalizedText = Annotated[
-    dict[LanguageTag, LongText],
-    Field(
-        title="Localized text",
-        description="Text by BCP 47 language tag; `en`, where present, is the reference version.",
-        examples=[{"en": "A neo-Nazi group.", "de": "Eine neonazistische Gruppe."}],
-    ),
-]
 
 
 class _Strict(BaseModel):
@@ -412,10 +392,10 @@ class RecordBase(_Strict):
     revision: int = Field(
         default=1, ge=1, title="Revision", description="Increases by one with every change."
     )
-    created: datetime | None = Field(
+    created: AwareDatetime | None = Field(
         default=None, title="Created", description="When the record was first stored (UTC)."
     )
-    modified: datetime | None = Field(
+    modified: AwareDatetime | None = Field(
         default=None, title="Modified", description="When this revision was stored (UTC)."
     )
     first_released_in: Version | None = Field(

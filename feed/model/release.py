@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from feed.model.records import (
     VERSION_PATTERN,
@@ -102,8 +101,10 @@ class ReleaseInfo(_Frozen):
     publisher: ShortText = Field(title="Publisher", description="Who curates the catalogue.")
     version: Version
     sequence: int = Field(ge=1, title="Sequence", description="Integer that increases by release.")
-    created: datetime = Field(title="Created", description="When the release was frozen (UTC).")
-    published: datetime | None = Field(
+    created: AwareDatetime = Field(
+        title="Created", description="When the release was frozen (UTC)."
+    )
+    published: AwareDatetime | None = Field(
         default=None, title="Published", description="When it was published (UTC)."
     )
     notes: str = Field(max_length=20_000, title="Notes", description="Release notes (Markdown).")

@@ -53,6 +53,7 @@ class AliasKind(StrEnum):
     FORMER_NAME = "former-name"
     CODED_FORM = "coded-form"
     SPELLING_VARIANT = "spelling-variant"
+    ALTERNATIVE_NAME = "alternative-name"
 
 
 class RelationType(StrEnum):

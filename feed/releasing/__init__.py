@@ -8,6 +8,7 @@ from feed.releasing.workflow import (
     CreatedRelease,
     approve_release,
     create_release,
+    plan_release,
     release_changes,
 )
 
@@ -17,6 +18,7 @@ __all__ = [
     "PublishOptions",
     "approve_release",
     "create_release",
+    "plan_release",
     "publish_release",
     "published_release",
     "refresh_publication",

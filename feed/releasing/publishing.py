@@ -143,8 +143,12 @@ def publish_release(
     options: PublishOptions,
     now: datetime,
     actor: str = "kpfeed",
+    token_id: str | None = None,
 ) -> PublicationReport:
-    """Render, validate, sign and atomically publish approved release `version` into `out_dir`."""
+    """Render, validate, sign and atomically publish approved release `version` into `out_dir`.
+
+    `actor` (and `token_id`, when the API publishes) name who published in the audit log.
+    """
     out_dir = Path(out_dir).absolute()
     with transaction(engine) as session:
         stored = get_release(session, version)
@@ -210,6 +214,7 @@ def publish_release(
                     action="release.publish",
                     target=version,
                     detail={"out_dir": str(out_dir)},
+                    token_id=token_id,
                     at=now,
                 )
         try:

@@ -29,7 +29,13 @@ from feed.store import (
     set_release_approved,
 )
 
-__all__ = ["CreatedRelease", "approve_release", "create_release", "release_changes"]
+__all__ = [
+    "CreatedRelease",
+    "approve_release",
+    "create_release",
+    "plan_release",
+    "release_changes",
+]
 
 
 @dataclass(frozen=True)
@@ -46,22 +52,20 @@ def _user(name: str, option: str = "--as") -> str:
     return name.strip()
 
 
-def create_release(
-    session: Session, version: str, *, notes: str, created_by: str, now: datetime
-) -> CreatedRelease:
-    """Freeze the approved records as draft release `version` (the next in sequence).
+def plan_release(session: Session, version: str) -> tuple[StoredRelease | None, ReleaseSnapshot]:
+    """What release `version` would hold if it were created now: (the release it would follow,
+    its snapshot). Nothing is stored; `create_release` stores exactly this.
 
     The previous release must be published first: releases form one chain, and each one's
     changes file applies to the release before it.
     """
-    created_by = _user(created_by)
     latest = latest_release(session)
     if latest is not None and latest.state != ReleaseState.PUBLISHED:
         raise StateError(
             f"release {latest.version} is {latest.state.value}, not published: publish it "
             f"before creating {version} (each release's changes apply to the one before)"
         )
-    sequence = next_sequence(
+    next_sequence(
         version,
         latest.version if latest else None,
         latest.sequence if latest else None,
@@ -81,6 +85,20 @@ def create_release(
             f"nothing changed since release {latest.version}: approve or retire records first "
             "(to keep signatures fresh for an unchanged release, run `kpfeed refresh`)"
         )
+    return latest, snapshot
+
+
+def create_release(
+    session: Session, version: str, *, notes: str, created_by: str, now: datetime
+) -> CreatedRelease:
+    """Freeze the approved records as draft release `version` (the next in sequence)."""
+    created_by = _user(created_by)
+    latest, snapshot = plan_release(session, version)
+    sequence = next_sequence(
+        version,
+        latest.version if latest else None,
+        latest.sequence if latest else None,
+    )
     stored = insert_release(
         session,
         version=version,

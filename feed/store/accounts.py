@@ -71,6 +71,11 @@ class UserRow(SQLModel, table=True):
     name: str = Field(max_length=200, unique=True)
     role: str = Field(max_length=16)
     created: datetime = Field(sa_type=UTCDateTime)
+    password_hash: str | None = Field(
+        default=None,
+        max_length=200,
+        description="argon2id hash of the console password (see feed.passwords); none by default.",
+    )
 
 
 class TokenRow(SQLModel, table=True):

@@ -17,6 +17,7 @@ from feed.store.tables import ReleaseMemberRow, ReleaseRow, ReleaseState, Revisi
 __all__ = [
     "FeedbackFilter",
     "KindCount",
+    "SubmissionFact",
     "count_organisations",
     "count_rows",
     "iter_submissions",
@@ -25,6 +26,7 @@ __all__ = [
     "record_in_release",
     "release_state",
     "revision_exists",
+    "submission_facts",
     "submissions_page",
 ]
 
@@ -181,3 +183,25 @@ def record_in_release(session: Session, version: str, record_id: str) -> bool:
 def revision_exists(session: Session, record_id: str, revision: int) -> bool:
     """Whether the store holds that revision of that record."""
     return session.get(RevisionRow, (record_id, revision)) is not None
+
+
+@dataclass(frozen=True)
+class SubmissionFact:
+    """When a submission came, of what kind, from whom, and where it stands (no body)."""
+
+    created: datetime
+    kind: str
+    status: str
+    organisation_id: int
+
+
+def submission_facts(session: Session, where: FeedbackFilter) -> list[SubmissionFact]:
+    """The facts of every matching submission except retractions, oldest first (for charts)."""
+    s = SubmissionRow
+    columns = (col(s.created), col(s.kind), col(s.status), col(s.organisation_id))
+    query = _where(sa.select(*columns), where).where(col(s.kind) != "retraction")
+    query = query.order_by(col(s.created), col(s.id))
+    return [
+        SubmissionFact(created, kind, status, int(org))
+        for created, kind, status, org in session.connection().execute(query)
+    ]

@@ -2,12 +2,13 @@
 
 A revision's content never changes and a release's members are frozen, so each (record,
 revision) is indexed once, the first time a published release holding it is read. Filters
-(type, status, ambiguity, ideology, region) and the search over names and aliases then run
-in the database on both SQLite and PostgreSQL, page by page, without loading record bodies.
+(type, status, ambiguity, ideology, region) and the search over names, aliases and numeric
+codes then run in the database on both SQLite and PostgreSQL, page by page, without loading
+record bodies.
 
 The search key of a text ignores case, accents and separators: `Sonnen-Rad`, `sonnenrad` and
-`SÖNNEN RAD` all become `sonnenrad`. A record's key joins the keys of its name and aliases with
-`|`, which never occurs inside a key, so a search cannot match across two names.
+`SÖNNEN RAD` all become `sonnenrad`. A record's key joins the keys of its name, aliases and
+codes with `|`, which never occurs inside a key, so a search cannot match across two names.
 """
 
 from __future__ import annotations
@@ -68,8 +69,17 @@ def _joined(values: Iterable[str]) -> str:
 
 
 def index_row(record_id: str, revision: int, body: dict[str, Any]) -> dict[str, Any]:
-    """The index row of one revision, from its stored body (pure)."""
-    names = [body.get("name", ""), *(a.get("value", "") for a in body.get("aliases", []))]
+    """The index row of one revision, from its stored body (pure).
+
+    What a moderator may type to find a record: its name, its aliases in any language, and
+    its numeric codes (as written, and as displayed, e.g. `14/88`).
+    """
+    codes = body.get("indicators", {}).get("numeric_codes", [])
+    names = [
+        body.get("name", ""),
+        *(a.get("value", "") for a in body.get("aliases", [])),
+        *(c.get(key, "") for c in codes for key in ("value", "display")),
+    ]
     return {
         "record_id": record_id,
         "revision": revision,

@@ -1,8 +1,10 @@
 """Who may call what: every route of the app, with every role and with no token.
 
-THE TABLE BELOW IS THE ACCESS POLICY. A route that is not in it fails
-`test_every_route_of_the_app_is_in_the_access_table`, so whoever adds a route must decide here
-who may call it. Values are the callers allowed: `None` is "no token", the rest are roles.
+THE TABLE BELOW IS THE ACCESS POLICY of the API. A route that is in neither it nor the
+console's table (tests/integration/console/access.py, checked with session cookies by the
+console's own matrix test) fails `test_every_route_of_the_app_is_in_the_access_table`, so
+whoever adds a route must decide who may call it. Values are the callers allowed: `None` is
+"no token", the rest are roles.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from starlette.routing import BaseRoute
 from feed.accounts import Role
 from feed.api import create_app
 from tests.integration.api.common import bearer, running, settings_for
+from tests.integration.console.access import CONSOLE_ACCESS
 
 pytestmark = pytest.mark.anyio
 
@@ -26,6 +29,7 @@ EVERYONE: frozenset[Caller] = frozenset({None, *Role})
 TOKEN_HOLDERS: frozenset[Caller] = frozenset(Role)
 ORGANISATIONS: frozenset[Caller] = frozenset({Role.COMPANY, Role.CONTRIBUTOR})
 EDITORS: frozenset[Caller] = frozenset({Role.EDITOR, Role.PUBLISHER})
+PUBLISHERS: frozenset[Caller] = frozenset({Role.PUBLISHER})
 #: Published data (feed files, read API): everyone, or token holders when the feed is restricted.
 PUBLISHED = "published"
 
@@ -45,6 +49,9 @@ ACCESS: dict[tuple[str, str], frozenset[Caller] | str] = {
     ("GET", "/api/v1/diff"): PUBLISHED,
     ("GET", "/feed/{path:path}"): PUBLISHED,
     ("HEAD", "/feed/{path:path}"): PUBLISHED,
+    # The hosted matcher reveals nothing beyond the published package, which every token holder
+    # may read; anonymous callers are kept out because matching costs CPU.
+    ("POST", "/api/v1/match"): TOKEN_HOLDERS,
     ("POST", "/api/v1/feedback"): ORGANISATIONS,
     ("GET", "/api/v1/feedback"): ORGANISATIONS,
     ("GET", "/api/v1/feedback/{feedback_id}"): ORGANISATIONS,
@@ -68,6 +75,12 @@ ACCESS: dict[tuple[str, str], frozenset[Caller] | str] = {
     ("POST", "/api/v1/editor/records/{record_id}/approve"): EDITORS,
     ("POST", "/api/v1/editor/records/{record_id}/reject"): EDITORS,
     ("POST", "/api/v1/editor/records/{record_id}/retire"): EDITORS,
+    ("GET", "/api/v1/editor/releases"): EDITORS,
+    ("POST", "/api/v1/editor/releases"): EDITORS,
+    ("GET", "/api/v1/editor/releases/{version}"): EDITORS,
+    # Publishers are the second pair of eyes on a release and hold the signing step.
+    ("POST", "/api/v1/editor/releases/{version}/approve"): PUBLISHERS,
+    ("POST", "/api/v1/editor/releases/{version}/publish"): PUBLISHERS,
 }
 
 #: Values for path parameters and required query strings, so a request reaches the route.
@@ -114,7 +127,8 @@ def _url(path: str) -> str:
 
 
 def test_every_route_of_the_app_is_in_the_access_table(tmp_path: Path) -> None:
-    assert app_routes(create_app(settings_for(tmp_path))) == set(ACCESS)
+    assert set(ACCESS).isdisjoint(CONSOLE_ACCESS)
+    assert app_routes(create_app(settings_for(tmp_path))) == set(ACCESS) | set(CONSOLE_ACCESS)
 
 
 @pytest.mark.parametrize("restricted", [False, True], ids=["open-feed", "restricted-feed"])

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -18,9 +19,11 @@ from sqlalchemy.engine import make_url
 
 from feed.accounts import Role
 from feed.store.db import make_engine, migrate
+from feed.synthetic import synthetic_records
 from tests.integration.api.catalogue import build_catalogue
 from tests.integration.api.common import bearer, make_accounts, point, write_generation
 from tests.integration.api.live import LiveServer, start_server
+from tests.unit.match.catalogue import package_data
 
 
 def _database(kind: str, folder: Path) -> Iterator[str]:
@@ -57,7 +60,11 @@ def live(
         tokens = make_accounts(url)
         build_catalogue(url)
         public = folder / "public"
-        point(public, write_generation(folder, "g1"))
+        generation = write_generation(folder, "g1")
+        # A real package, so the hosted matcher has something to compile.
+        package = package_data(list(synthetic_records(12)))
+        (generation / "package.json").write_bytes(orjson.dumps(package))
+        point(public, generation)
         server = start_server(database_url=url, public_dir=public, data_dir=folder / "var")
         try:
             yield server, tokens

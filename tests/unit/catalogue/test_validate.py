@@ -107,7 +107,7 @@ def test_wrong_types_deep_inside_lists_are_located() -> None:
     assert problems_of(item(data)) == [
         Problem(SYMBOL_FILE, SYMBOL, "/aliases/1/kind", "'nickname' is not allowed (allowed: "
                 "translation, transliteration, abbreviation, former-name, coded-form, "
-                "spelling-variant)"),
+                "spelling-variant, alternative-name)"),
         Problem(SYMBOL_FILE, SYMBOL, "/indicators/numeric_codes/0/value",
                 "must be text, not the number 1488 (put it in quotes)"),
     ]  # fmt: skip
