@@ -140,7 +140,7 @@ def _pull_with(data: bytes) -> bool:
         assert str(refused).strip()
         return False
     result, touched = applied
-    assert touched <= set(result) | set(BASE.records)
+    assert touched <= {change.id for change in delta.changes.changes}
     content, refused = _attempt(lambda: assemble_package(HEAD, result, TARGET, base=BASE))
     if content is None:
         assert str(refused).strip()
