@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from typing import Any
 
@@ -48,11 +49,22 @@ def serve(*, host: str, port: int, workers: int, run_migrations: bool = True) ->
             migrate(engine)
         finally:
             engine.dispose()
+    metrics_dir: str | None = None
     if workers > 1 and settings.prometheus_multiproc_dir is None:
         # prometheus_client reads this variable itself when a worker imports it; set it before
-        # the workers are spawned so /metrics adds up every worker's counts.
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="kpfeed-metrics-")
+        # the workers are spawned so /metrics adds up every worker's counts. The folder is ours
+        # and holds only this run's counters: it goes when the server stops.
+        metrics_dir = tempfile.mkdtemp(prefix="kpfeed-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
         get_settings.cache_clear()
+    try:
+        _run(host=host, port=port, workers=workers)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _run(*, host: str, port: int, workers: int) -> None:
     uvicorn.run(
         "feed.api.app:create_app",
         factory=True,

@@ -67,8 +67,14 @@ def test_served_feed_and_api_over_real_http(
 def test_two_workers_on_sqlite_serve_and_pool_their_metrics(
     tmp_path: Path, store_url: str, catalogue: Catalogue, public: Path
 ) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     server = start_server(
-        database_url=store_url, public_dir=public, data_dir=tmp_path / "var", workers=2
+        database_url=store_url,
+        public_dir=public,
+        data_dir=tmp_path / "var",
+        workers=2,
+        TMPDIR=str(scratch),
     )
     try:
         with httpx.Client(base_url=server.url) as client:
@@ -79,8 +85,12 @@ def test_two_workers_on_sqlite_serve_and_pool_their_metrics(
             for _ in range(10):
                 assert httpx.get(f"{server.url}/healthz").status_code == 200
             metrics = client.get("/metrics").text
+        # the workers' shared counters live in a folder of the server's own...
+        assert [p.name.startswith("kpfeed-metrics-") for p in scratch.iterdir()] == [True]
     finally:
         server.stop()
+    # ...which goes when it stops
+    assert list(scratch.iterdir()) == []
     assert statuses == [200] * 30
     counted = [
         line
