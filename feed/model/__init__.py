@@ -1,5 +1,6 @@
 """The catalogue's data model: records, releases, packages (pure pydantic, no I/O)."""
 
+from feed.model.encoded import EncodedRecord
 from feed.model.records import (
     RECORD_ADAPTER,
     RECORD_CLASSES,
@@ -44,6 +45,7 @@ __all__ = [
     "Change",
     "ChangeSet",
     "Counts",
+    "EncodedRecord",
     "Group",
     "Guidance",
     "Indicators",
