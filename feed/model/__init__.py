@@ -32,6 +32,7 @@ from feed.model.release import (
     ReleaseInfo,
     parse_version,
     records_digest,
+    records_digest_of,
 )
 
 AnyRecord = Group | Symbol | Manifesto
@@ -67,4 +68,5 @@ __all__ = [
     "parse_version",
     "record_uuid",
     "records_digest",
+    "records_digest_of",
 ]

@@ -8,19 +8,24 @@ from datetime import datetime
 from sqlmodel import Session
 
 from feed.errors import InputError, StateError
+from feed.gcpause import gc_paused
 from feed.model import Change
 from feed.release import (
-    ReleaseSnapshot,
+    Member,
+    RecordLinks,
     check_can_approve,
+    check_links,
+    counts_of_ops,
     diff_members,
+    member_changes,
     next_sequence,
-    plan_snapshot,
+    plan_members,
 )
 from feed.releasing.history import memberships, record_loader, released_records
 from feed.store import (
     ReleaseState,
     StoredRelease,
-    approved_records,
+    approved_contents,
     get_release,
     insert_release,
     latest_release,
@@ -34,10 +39,10 @@ __all__ = ["CreatedRelease", "approve_release", "create_release", "release_chang
 
 @dataclass(frozen=True)
 class CreatedRelease:
-    """A new draft release and what it changes."""
+    """A new draft release and what it holds: its members (lifecycle fields) by id."""
 
     release: StoredRelease
-    snapshot: ReleaseSnapshot
+    members: dict[str, Member]
 
 
 def _user(name: str, option: str = "--as") -> str:
@@ -46,6 +51,7 @@ def _user(name: str, option: str = "--as") -> str:
     return name.strip()
 
 
+@gc_paused()
 def create_release(
     session: Session, version: str, *, notes: str, created_by: str, now: datetime
 ) -> CreatedRelease:
@@ -67,20 +73,35 @@ def create_release(
         latest.sequence if latest else None,
     )
     previous = memberships(session, latest.version)[1] if latest else None
-    snapshot = plan_snapshot(
+    # Decided on revisions and links alone: no record is built as a model (only those carried
+    # over from the previous release, which are few), however large the catalogue.
+    approved = approved_contents(session)
+    plan = plan_members(
         version,
-        approved_records(session),
+        [(stored.id, stored.revision) for stored in approved],
         previous=previous,
         retired=retired_ids(session),
-        load_previous=record_loader(session, latest.version if latest else None),
     )
-    if not snapshot.records:
+    links = {s.id: RecordLinks.of_content(s.content) for s in approved if s.id in plan.members}
+    del approved
+    if plan.carried:
+        load = record_loader(session, latest.version if latest else None)
+        links |= {record.id: RecordLinks.of(record) for record in load(plan.carried)}
+        missing = [rid for rid, _ in plan.carried if rid not in links]
+        if missing:
+            raise InputError(f"records of the previous release could not be loaded: {missing[:10]}")
+    check_links(version, {rid: links[rid] for rid in plan.members})
+    if not plan.members:
         raise StateError("no approved records: a release needs at least one")
-    if latest is not None and not snapshot.changes:
+    changes = member_changes(
+        previous or {}, {rid: member.revision for rid, member in plan.members.items()}
+    )
+    if latest is not None and not changes:
         raise StateError(
             f"nothing changed since release {latest.version}: approve or retire records first "
             "(to keep signatures fresh for an unchanged release, run `kpfeed refresh`)"
         )
+    counts = counts_of_ops([op for op, _, _ in changes], len(plan.members))
     stored = insert_release(
         session,
         version=version,
@@ -88,19 +109,19 @@ def create_release(
         notes=notes,
         created_by=created_by,
         created=now,
-        counts=snapshot.counts,
+        counts=counts,
         previous_version=latest.version if latest else None,
-        members=[(record.id, record.revision) for record in snapshot.records],
+        members=[(rid, member.revision) for rid, member in plan.members.items()],
     )
     record_audit(
         session,
         actor=created_by,
         action="release.create",
         target=version,
-        detail={"sequence": sequence, "counts": snapshot.counts.model_dump()},
+        detail={"sequence": sequence, "counts": counts.model_dump()},
         at=now,
     )
-    return CreatedRelease(release=stored, snapshot=snapshot)
+    return CreatedRelease(release=stored, members=plan.members)
 
 
 def approve_release(

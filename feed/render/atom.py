@@ -10,13 +10,14 @@ tells readers that records missing from this document are no longer in the catal
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from feed.model.records import RecordBase
 from feed.model.release import PublishedPackage
 from feed.render.atomkit import AtomLink, KpfeedEntry, atom_document, make_entry, new_feed
 from feed.render.common import catalogue_feed_id, gc_paused, release_time
 from feed.render.links import FeedLinks
-from feed.render.summary import record_summary_text
+from feed.render.sources import PackageSource, PublishedRecord, as_package_source
+from feed.render.summary import data_summary_text
 
 __all__ = ["render_atom_feed"]
 
@@ -30,12 +31,12 @@ class _Schemes:
         self.ambiguity = links.category_scheme("ambiguity")
 
 
-def _categories(record: RecordBase, schemes: _Schemes) -> list[AtomLink]:
-    kind: str = record.type  # type: ignore[attr-defined]  # every concrete record has a type
-    ambiguity = record.guidance.ambiguity
+def _categories(data: dict[str, Any], schemes: _Schemes) -> list[AtomLink]:
+    kind: str = data["type"]
+    ambiguity = data["guidance"]["ambiguity"]
     categories = [{"term": kind, "scheme": schemes.type, "label": kind.title()}]
     categories.extend(
-        {"term": i, "scheme": schemes.ideology, "label": i} for i in record.ideologies
+        {"term": i, "scheme": schemes.ideology, "label": i} for i in data["ideologies"]
     )
     categories.append(
         {
@@ -48,14 +49,16 @@ def _categories(record: RecordBase, schemes: _Schemes) -> list[AtomLink]:
 
 
 def _entry(
-    record: RecordBase, links: FeedLinks, schemes: _Schemes, version: str, fallback: datetime
+    record: PublishedRecord, links: FeedLinks, schemes: _Schemes, version: str, fallback: datetime
 ) -> KpfeedEntry:
+    data = record.data()
+    modified, created = data.get("modified"), data.get("created")
     return make_entry(
-        entry_id=f"urn:uuid:{record.uuid}",
-        title=record.name,
-        updated=record.modified or fallback,
-        published=record.created,
-        summary=record_summary_text(record),
+        entry_id=f"urn:uuid:{data['uuid']}",
+        title=data["name"],
+        updated=datetime.fromisoformat(modified) if modified else fallback,
+        published=datetime.fromisoformat(created) if created else None,
+        summary=data_summary_text(data),
         links=[
             {
                 "href": links.record(record.id, version),
@@ -64,21 +67,22 @@ def _entry(
                 "title": "Machine-readable record",
             }
         ],
-        categories=_categories(record, schemes),
+        categories=_categories(data, schemes),
     )
 
 
 @gc_paused()
-def render_atom_feed(pkg: PublishedPackage, links: FeedLinks) -> bytes:
+def render_atom_feed(pkg: PublishedPackage | PackageSource, links: FeedLinks) -> bytes:
     """The release's catalogue as Atom 1.0 bytes (UTF-8, XML declaration, trailing newline)."""
-    release = pkg.release
+    source = as_package_source(pkg)
+    release = source.release
     updated = release_time(release)
     schemes = _Schemes(links)
     fg = new_feed(
         feed_id=f"urn:uuid:{catalogue_feed_id(release.catalogue)}",
         title=f"{release.title} {release.version}",
         subtitle=f"Release {release.version} (sequence {release.sequence}) of the catalogue: "
-        f"every record, with moderation guidance. Records digest {pkg.records_digest}.",
+        f"every record, with moderation guidance. Records digest {source.records_digest}.",
         updated=updated,
         author=release.publisher,
         rights=f"TLP:{release.tlp}",
@@ -100,5 +104,7 @@ def render_atom_feed(pkg: PublishedPackage, links: FeedLinks) -> bytes:
         ],
         history="complete",
     )
-    entries = (_entry(record, links, schemes, release.version, updated) for record in pkg.records)
+    entries = (
+        _entry(record, links, schemes, release.version, updated) for record in source.records
+    )
     return atom_document(fg, entries)

@@ -11,13 +11,19 @@ from feed.render.jsonfeed import render_json_feed
 from feed.render.links import FEED_ATOM, FEED_JSON, PACKAGE_JSON, FeedLinks, release_path
 from feed.render.package import render_changes, render_package
 from feed.render.releases import render_release_index
+from feed.render.sources import (
+    ChangesSource,
+    PackageSource,
+    as_changes_source,
+    as_package_source,
+)
 
 __all__ = ["render_release_files"]
 
 
 def render_release_files(
-    pkg: PublishedPackage,
-    changes: ChangeSet,
+    pkg: PublishedPackage | PackageSource,
+    changes: ChangeSet | ChangesSource,
     releases: Sequence[ReleaseInfo],
     links: FeedLinks,
     *,
@@ -30,6 +36,7 @@ def render_release_files(
     `changes.json`, and the release index with its archive pages. `releases` is the history
     the index lists; it must end with `pkg`'s release.
     """
+    pkg, changes = as_package_source(pkg), as_changes_source(changes)  # each record encoded once
     release = pkg.release
     if changes.version != release.version or changes.catalogue != release.catalogue:
         raise PublishError(

@@ -19,15 +19,22 @@ error.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
 from feed.errors import PublishError
-from feed.model.records import RecordBase, dump_record
-from feed.model.release import Change, ChangeSet, PublishedPackage
+from feed.model.release import ChangeSet, PublishedPackage
 from feed.render.common import gc_paused
+from feed.render.sources import (
+    ChangeEntry,
+    ChangesSource,
+    PackageSource,
+    as_changes_source,
+    as_package_source,
+    record_json,
+)
 
 __all__ = [
     "canonical_json",
@@ -36,16 +43,6 @@ __all__ = [
     "render_changes",
     "render_package",
 ]
-
-
-def record_json(record: RecordBase) -> bytes:
-    """One record's canonical JSON (no trailing newline): the bytes `records_digest` hashes."""
-    try:
-        return orjson.dumps(dump_record(record), option=orjson.OPT_SORT_KEYS)
-    except orjson.JSONEncodeError as error:  # e.g. a lone surrogate in a text field
-        raise PublishError(
-            f"record {record.id}: cannot be written as UTF-8 JSON: {error}"
-        ) from None
 
 
 def canonical_json(document: Any) -> bytes:
@@ -81,29 +78,27 @@ def json_with_array(head: dict[str, Any], key: str, elements: Iterable[bytes]) -
     return out.getvalue()
 
 
-def _records(records: Iterable[RecordBase]) -> Iterator[bytes]:
-    return (record_json(record) for record in records)
-
-
 @gc_paused()
-def render_package(pkg: PublishedPackage) -> bytes:
+def render_package(pkg: PublishedPackage | PackageSource) -> bytes:
     """`package.json`: the release metadata, the records digest and every record, sorted by id."""
-    head = pkg.model_dump(mode="json", exclude_none=True, exclude={"records"})
-    return json_with_array(head, "records", _records(pkg.records))
+    source = as_package_source(pkg)
+    head = source.head.model_dump(mode="json", exclude_none=True, exclude={"records"})
+    return json_with_array(head, "records", (record.json for record in source.records))
 
 
-def _change_json(change: Change) -> bytes:
-    entry = change.model_dump(mode="json", exclude_none=True, exclude={"record"})
-    if change.record is not None:
-        entry["record"] = orjson.Fragment(record_json(change.record))
+def _change_json(entry: ChangeEntry) -> bytes:
+    data = entry.head()
+    if entry.record is not None:
+        data["record"] = orjson.Fragment(entry.record)
     try:
-        return orjson.dumps(entry)
+        return orjson.dumps(data)
     except orjson.JSONEncodeError as error:
-        raise PublishError(f"change of {change.id}: cannot be written as JSON: {error}") from None
+        raise PublishError(f"change of {entry.id}: cannot be written as JSON: {error}") from None
 
 
 @gc_paused()
-def render_changes(changes: ChangeSet) -> bytes:
+def render_changes(changes: ChangeSet | ChangesSource) -> bytes:
     """`changes.json`: the ADD/MOD/DEL entries that turn the previous release into this one."""
-    head = changes.model_dump(mode="json", exclude_none=True, exclude={"changes"})
-    return json_with_array(head, "changes", (_change_json(c) for c in changes.changes))
+    source = as_changes_source(changes)
+    head = source.head.model_dump(mode="json", exclude_none=True, exclude={"changes"})
+    return json_with_array(head, "changes", (_change_json(e) for e in source.entries))

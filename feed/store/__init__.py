@@ -5,6 +5,7 @@ takes a Session and never commits: the caller owns the transaction (see `transac
 """
 
 from feed.store.audit import AuditEntry, list_audit, record_audit
+from feed.store.common import StoredContent
 from feed.store.db import (
     check_ready,
     display_url,
@@ -23,6 +24,7 @@ from feed.store.records import (
     RecordSummary,
     RevisionInfo,
     approve_record,
+    approved_contents,
     approved_records,
     current_records,
     get_record,
@@ -42,6 +44,7 @@ from feed.store.releases import (
     insert_release,
     latest_release,
     list_releases,
+    release_member_contents,
     release_member_revisions,
     release_members,
     set_release_approved,
@@ -58,9 +61,11 @@ __all__ = [
     "RecordSummary",
     "ReleaseState",
     "RevisionInfo",
+    "StoredContent",
     "StoredRelease",
     "add_note",
     "approve_record",
+    "approved_contents",
     "approved_records",
     "check_ready",
     "current_records",
@@ -85,6 +90,7 @@ __all__ = [
     "record_audit",
     "record_ids",
     "reject_record",
+    "release_member_contents",
     "release_member_revisions",
     "release_members",
     "retire_record",

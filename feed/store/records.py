@@ -6,12 +6,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from feed.errors import ConflictError, FourEyesError, NotFoundError, StateError
 from feed.model import AnyRecord, content_of
 from feed.store.audit import record_audit
-from feed.store.common import build_record, content_hash, flush, utcnow
+from feed.store.common import (
+    StoredContent,
+    build_record,
+    content_hash,
+    flush,
+    records_table,
+    revisions_table,
+    utcnow,
+)
 from feed.store.notes import append_note
 from feed.store.tables import EditorialState, NoteKind, RecordRow, RevisionRow
 
@@ -19,6 +28,7 @@ __all__ = [
     "RecordSummary",
     "RevisionInfo",
     "approve_record",
+    "approved_contents",
     "approved_records",
     "current_records",
     "get_record",
@@ -318,6 +328,23 @@ def _records_at(session: Session, revision: Any, *, include_retired: bool) -> li
 def approved_records(session: Session) -> list[AnyRecord]:
     """The latest approved revision of every record that is not retired, sorted by id."""
     return _records_at(session, col(RecordRow.approved_revision), include_retired=False)
+
+
+def approved_contents(session: Session) -> list[StoredContent]:
+    """`approved_records` as stored, no model built (what a new release freezes), by id."""
+    r, v = records_table.c, revisions_table.c
+    query = (
+        sa.select(r.id, v.revision, r.created, v.created, v.body)
+        .select_from(
+            records_table.join(
+                revisions_table, (v.record_id == r.id) & (v.revision == r.approved_revision)
+            )
+        )
+        .where(r.state != EditorialState.RETIRED.value)
+    )
+    rows = [StoredContent(*row) for row in session.connection().execute(query)]
+    rows.sort(key=lambda stored: stored.id)  # code point order, whatever the SQL collation
+    return rows
 
 
 def current_records(session: Session, *, include_retired: bool = False) -> list[AnyRecord]:
