@@ -212,12 +212,11 @@ class RecordLinks:
         )
 
     @classmethod
-    def of_content(cls, content: Mapping[str, Any]) -> RecordLinks:
-        """The links of a record given as plain data (a stored body, `dump_record`'s form)."""
-        return cls(
-            [(r["type"], r["target"]) for r in content.get("relations", ())],
-            list(content.get("affiliates", ())),
-        )
+    def of_data(
+        cls, relations: Iterable[Mapping[str, Any]], affiliates: Sequence[str]
+    ) -> RecordLinks:
+        """The links of a record given as plain data (`dump_record`'s form, a stored body)."""
+        return cls([(r["type"], r["target"]) for r in relations], affiliates)
 
 
 def check_references(version: str, records: Sequence[AnyRecord]) -> None:

@@ -25,7 +25,7 @@ from feed.releasing.history import memberships, record_loader, released_records
 from feed.store import (
     ReleaseState,
     StoredRelease,
-    approved_contents,
+    approved_links,
     get_release,
     insert_release,
     latest_release,
@@ -75,14 +75,18 @@ def create_release(
     previous = memberships(session, latest.version)[1] if latest else None
     # Decided on revisions and links alone: no record is built as a model (only those carried
     # over from the previous release, which are few), however large the catalogue.
-    approved = approved_contents(session)
+    approved = approved_links(session)
     plan = plan_members(
         version,
-        [(stored.id, stored.revision) for stored in approved],
+        [(row.id, row.revision) for row in approved],
         previous=previous,
         retired=retired_ids(session),
     )
-    links = {s.id: RecordLinks.of_content(s.content) for s in approved if s.id in plan.members}
+    links = {
+        row.id: RecordLinks.of_data(row.relations, row.affiliates)
+        for row in approved
+        if row.id in plan.members
+    }
     del approved
     if plan.carried:
         load = record_loader(session, latest.version if latest else None)

@@ -17,22 +17,27 @@ from feed.errors import PublishError
 from feed.model.release import PublishedPackage
 from feed.render.common import catalogue_feed_id, clean_text, gc_paused, release_time, rfc3339
 from feed.render.links import FeedLinks
-from feed.render.package import json_with_array
+from feed.render.package import JsonArrayWriter
 from feed.render.sources import PackageSource, PublishedRecord, as_package_source
 from feed.render.summary import data_summaries, data_tags
 
-__all__ = ["JSON_FEED_VERSION", "render_json_feed"]
+__all__ = ["JSON_FEED_VERSION", "JsonFeedWriter", "render_json_feed"]
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
 
 def _item(
-    record: PublishedRecord, links: FeedLinks, about: str, version: str, fallback: str
+    record: PublishedRecord,
+    data: dict[str, Any],
+    summaries: tuple[str, str],
+    links: FeedLinks,
+    about: str,
+    version: str,
+    fallback: str,
 ) -> bytes:
-    data = record.data()
     modified = data.get("modified")
     created = data.get("created")
-    text, html = data_summaries(data)
+    text, html = summaries
     item: dict[str, Any] = {
         "id": f"urn:uuid:{data['uuid']}",
         "url": links.record(record.id, version),
@@ -65,39 +70,62 @@ def _rfc3339(published: str) -> str:
     return rfc3339(datetime.fromisoformat(published))
 
 
+class JsonFeedWriter:
+    """`feed.json`, one record at a time: `add` each record of the source in order."""
+
+    def __init__(self, source: PackageSource, links: FeedLinks) -> None:
+        release = source.release
+        self._links = links
+        self._about = links.schemas()
+        self._version = release.version
+        self._fallback = rfc3339(release_time(release))
+        head = {
+            "version": JSON_FEED_VERSION,
+            "title": clean_text(f"{release.title} {release.version}"),
+            "description": clean_text(
+                f"{release.title}, release {release.version}: every record of the catalogue "
+                f"({release.counts.total}), with moderation guidance."
+            ),
+            "home_page_url": links.base_url,
+            "feed_url": links.feed_json(),
+            "language": "en",
+            "authors": [{"name": clean_text(release.publisher)}],
+            "_kpfeed": {
+                "about": links.schemas(),
+                "id": f"urn:uuid:{catalogue_feed_id(release.catalogue)}",
+                "complete": True,
+                "format": source.head.format,
+                "catalogue": release.catalogue,
+                "version": release.version,
+                "sequence": release.sequence,
+                "records_digest": source.records_digest,
+                "tlp": str(release.tlp),
+                "updated": rfc3339(release_time(release)),
+                "package_url": links.release_package_json(release.version),
+                "changes_url": links.release_changes_json(release.version),
+                "release_feed_url": links.release_feed_json(release.version),
+            },
+        }
+        self._items = JsonArrayWriter(head, "items")
+
+    def add(
+        self, record: PublishedRecord, data: dict[str, Any], summaries: tuple[str, str]
+    ) -> None:
+        """One record's item; `data` is `record.data()`, `summaries` `data_summaries(data)`."""
+        self._items.add(
+            _item(record, data, summaries, self._links, self._about, self._version, self._fallback)
+        )
+
+    def finish(self) -> bytes:
+        return self._items.finish()
+
+
 @gc_paused()
 def render_json_feed(pkg: PublishedPackage | PackageSource, links: FeedLinks) -> bytes:
     """The release's catalogue as JSON Feed 1.1 bytes (canonical JSON, see `package.py`)."""
     source = as_package_source(pkg)
-    release = source.release
-    fallback = rfc3339(release_time(release))
-    head = {
-        "version": JSON_FEED_VERSION,
-        "title": clean_text(f"{release.title} {release.version}"),
-        "description": clean_text(
-            f"{release.title}, release {release.version}: every record of the catalogue "
-            f"({release.counts.total}), with moderation guidance."
-        ),
-        "home_page_url": links.base_url,
-        "feed_url": links.feed_json(),
-        "language": "en",
-        "authors": [{"name": clean_text(release.publisher)}],
-        "_kpfeed": {
-            "about": links.schemas(),
-            "id": f"urn:uuid:{catalogue_feed_id(release.catalogue)}",
-            "complete": True,
-            "format": source.head.format,
-            "catalogue": release.catalogue,
-            "version": release.version,
-            "sequence": release.sequence,
-            "records_digest": source.records_digest,
-            "tlp": str(release.tlp),
-            "updated": rfc3339(release_time(release)),
-            "package_url": links.release_package_json(release.version),
-            "changes_url": links.release_changes_json(release.version),
-            "release_feed_url": links.release_feed_json(release.version),
-        },
-    }
-    about = links.schemas()
-    items = (_item(record, links, about, release.version, fallback) for record in source.records)
-    return json_with_array(head, "items", items)
+    writer = JsonFeedWriter(source, links)
+    for record in source.records:
+        data = record.data()
+        writer.add(record, data, data_summaries(data))
+    return writer.finish()

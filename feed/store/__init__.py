@@ -21,10 +21,11 @@ from feed.store.importing import ImportResult, import_records
 from feed.store.meta import get_manifest, set_manifest
 from feed.store.notes import Note, add_note, list_notes
 from feed.store.records import (
+    ApprovedLinks,
     RecordSummary,
     RevisionInfo,
     approve_record,
-    approved_contents,
+    approved_links,
     approved_records,
     current_records,
     get_record,
@@ -53,6 +54,7 @@ from feed.store.releases import (
 from feed.store.tables import EditorialState, NoteKind, ReleaseState
 
 __all__ = [
+    "ApprovedLinks",
     "AuditEntry",
     "EditorialState",
     "ImportResult",
@@ -65,7 +67,7 @@ __all__ = [
     "StoredRelease",
     "add_note",
     "approve_record",
-    "approved_contents",
+    "approved_links",
     "approved_records",
     "check_ready",
     "current_records",

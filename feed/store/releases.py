@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from feed.errors import ConflictError, ImmutableReleaseError, NotFoundError, StateError
 from feed.model import AnyRecord, Counts
+from feed.store.bulk import bulk_insert
 from feed.store.common import (
     StoredContent,
     build_record,
@@ -111,15 +112,15 @@ def insert_release(
     )
     session.add(row)
     flush(session)
-    if members:
-        with translate_errors():
-            session.connection().execute(
-                members_table.insert(),
-                [
-                    {"release_version": version, "record_id": record_id, "revision": revision}
-                    for record_id, revision in members
-                ],
-            )
+    with translate_errors():
+        bulk_insert(
+            session,
+            members_table,
+            [
+                {"release_version": version, "record_id": record_id, "revision": revision}
+                for record_id, revision in members
+            ],
+        )
     return _stored(row)
 
 
