@@ -6,6 +6,7 @@ in, and stores or renders what comes back (the split of python-tuf's `TrustedMet
 """
 
 from feed.release.documents import build_changeset, build_package, highest_marking, highest_tlp
+from feed.release.references import RecordLinks, check_links, check_references
 from feed.release.rules import (
     check_can_approve,
     check_can_publish,
@@ -18,12 +19,9 @@ from feed.release.snapshot import (
     LoadRecords,
     Member,
     MemberPlan,
-    RecordLinks,
     ReleaseSnapshot,
     build_snapshot,
     changed_fields,
-    check_links,
-    check_references,
     counts_of,
     counts_of_ops,
     diff_members,
