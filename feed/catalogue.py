@@ -64,7 +64,7 @@ def import_sources(
     with transaction(engine) as session:
         known = record_ids(session)
     validated = load_and_validate(list(paths), known_ids=known)
-    total = len(validated.records)
+    total = len(validated.encoded)
     if on_validated is not None:
         on_validated(total)
     done = 0
@@ -80,7 +80,7 @@ def import_sources(
         if validated.manifest is not None:
             set_manifest(session, validated.manifest, actor=author)
         return import_records(
-            session, validated.records, author=author, comment=note, approve=approve, progress=step
+            session, validated.encoded, author=author, comment=note, approve=approve, progress=step
         )
 
 

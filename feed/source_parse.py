@@ -11,13 +11,21 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-__all__ = ["Limits", "ParseRefused", "dump_json", "escape_token", "parse_json", "pointer_of"]
+__all__ = [
+    "Limits",
+    "ParseRefused",
+    "dump_json",
+    "escape_token",
+    "parse_json",
+    "pointer_of",
+    "read_json",
+]
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,7 @@ def escape_token(token: str | int) -> str:
     return str(token).replace("~", "~0").replace("/", "~1")
 
 
-def pointer_of(tokens: list[str | int]) -> str:
+def pointer_of(tokens: Sequence[str | int]) -> str:
     """The JSON pointer (RFC 6901) of a path."""
     return "".join("/" + escape_token(t) for t in tokens)
 
@@ -76,7 +84,76 @@ def _locate_constant(text: str, name: str) -> tuple[int | None, int | None]:
 
 
 def parse_json(text: str, limits: Limits) -> Any:
-    """Parse JSON into plain data; raises ParseRefused (line and column where JSON gives them)."""
+    """Parse JSON into plain data; raises ParseRefused (line and column where JSON gives them).
+
+    A fast pass (orjson plus a few byte counts) accepts a clean file; anything it cannot vouch
+    for is parsed again by the located reader, which finds and names the problem.
+    """
+    return read_json(text, limits)[0]
+
+
+def read_json(text: str, limits: Limits) -> tuple[Any, bytes | None]:
+    """`parse_json`, plus the data as `orjson.dumps` writes it when the fast pass made that
+    anyway (None otherwise), so later passes need not encode it again."""
+    plain = _parse_plain(text, limits)
+    if plain is _UNSURE:
+        return _parse_located(text, limits), None
+    data, compact = plain
+    return data, compact
+
+
+_UNSURE: Any = object()
+_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
+_NOT_STRUCTURE = bytes(c for c in range(256) if chr(c) not in '[]{}",0123456789')
+_LONG_NUMBER = b"0" * 19  # orjson turns integers past 64 bits into floats; json keeps them
+_INNERMOST = re.compile(rb"\{\}|\[\]")
+
+
+def _parse_plain(text: str, limits: Limits) -> Any:
+    """(data, its compact JSON) for a clean JSON file, or _UNSURE when the located reader
+    must decide.
+
+    Never accepts what `_parse_located` refuses, never returns different data: orjson itself
+    refuses NaN, Infinity, overflowing numbers and lone surrogates, and the byte counts below
+    catch what it would take silently (a duplicate key keeps its last value, a huge integer
+    becomes a float) or what breaks the limits, without walking the data in Python.
+    """
+    try:
+        data = orjson.loads(text)
+        again = orjson.dumps(data)
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):  # the latter: nested too deep
+        return _UNSURE
+    raw = text.encode()
+    # Each duplicate member orjson drops takes its ':' with it; only a \u003a escape makes a
+    # ':' that the text does not show, so any \u003X escape sends the file to the slow pass.
+    if raw.count(b":") != again.count(b":") or b"\\u003" in raw:
+        return _UNSURE
+    long_text = len(text) > limits.max_string_chars
+    if (
+        not long_text
+        and raw.count(b"{") + raw.count(b"[") <= limits.max_depth
+        and _LONG_NUMBER not in raw.translate(_DIGITS_AS_ZERO)
+    ):
+        return data, again  # the common case: no text too long, too few containers to nest
+    # With escaped backslashes and quotes blanked, quotes delimit strings.
+    blanked = raw.replace(b"\\\\", b"_").replace(b'\\"', b"_")
+    # Every character of a string (or key) took at least one byte of the text.
+    if long_text and max(map(len, blanked.split(b'"')[1::2]), default=0) > limits.max_string_chars:
+        return _UNSURE
+    # Outside strings: brackets, commas and numbers (as runs of 0).
+    outside = b"".join(blanked.translate(_DIGITS_AS_ZERO, _NOT_STRUCTURE).split(b'"')[::2])
+    if _LONG_NUMBER in outside:
+        return _UNSURE
+    brackets = outside.translate(None, b"0,")
+    for _ in range(limits.max_depth):  # each round removes the innermost level
+        brackets, removed = _INNERMOST.subn(b"", brackets)
+        if not removed:
+            break
+    return _UNSURE if brackets else (data, again)
+
+
+def _parse_located(text: str, limits: Limits) -> Any:
+    """The careful reader: finds duplicate keys, constants and overflows, and says where."""
     duplicates: list[tuple[dict[str, Any], str]] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:

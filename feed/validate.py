@@ -13,22 +13,32 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from feed.errors import Problem, ValidationFailed
+from feed.gcpause import gc_paused
 from feed.messages import pydantic_problems
-from feed.model import AnyRecord, PackageManifest, dump_record, parse_record, record_uuid
+from feed.model import (
+    AnyRecord,
+    EncodedRecord,
+    PackageManifest,
+    dump_record,
+    parse_record,
+    record_uuid,
+)
 from feed.model.records import ID_PATTERN, LIFECYCLE_FIELDS
 from feed.rules import catalogue_problems, text_problems
 from feed.schemagen import validator_for
 from feed.source import (
     RECORD_DIRS,
     RECORD_SUFFIXES,
+    TYPE_DIRS,
     SourceRecord,
     collect_sources,
     with_lines,
@@ -42,16 +52,26 @@ __all__ = [
 ]
 
 _ID = re.compile(ID_PATTERN)
+_Kept = TypeVar("_Kept")
 _TYPES = frozenset(RECORD_DIRS.values())
 
 
 @dataclass(frozen=True)
 class ValidatedSources:
-    """A package source that passed every check: its manifest, its records and their files."""
+    """A package source that passed every check: its manifest, its records and their files.
+
+    Records are kept encoded (identity plus canonical JSON, the form `import_records` stores);
+    `records` builds the models from them on first use, for callers that want models.
+    """
 
     manifest: PackageManifest | None
-    records: list[AnyRecord]
+    encoded: list[EncodedRecord]
     files: dict[str, str]  # record id -> the file it came from
+
+    @cached_property
+    def records(self) -> list[AnyRecord]:
+        """The records as models, in the order of `encoded`."""
+        return [record.decode() for record in self.encoded]
 
 
 def _id_of(data: dict[str, Any]) -> str | None:
@@ -81,6 +101,8 @@ def _placement_problems(item: SourceRecord, data: dict[str, Any], rid: str | Non
     if rid is None or not _ID.match(rid) or suffix not in RECORD_SUFFIXES:
         return []  # the schema reports a malformed id itself
     rtype, slug = rid.split(":", 1)
+    if stem == slug and os.path.basename(folder) == TYPE_DIRS[rtype]:
+        return []  # the usual case: groups/<slug>.yaml for group:<slug>
     problems = []
     if stem != slug:
         problems.append(
@@ -108,6 +130,8 @@ def _placement_problems(item: SourceRecord, data: dict[str, Any], rid: str | Non
 
 def _editor_problems(file: str, rid: str | None, data: dict[str, Any]) -> list[Problem]:
     """Editor files carry content only: lifecycle fields belong to the store and releases."""
+    if LIFECYCLE_FIELDS.isdisjoint(data):
+        return []
     return [
         Problem(
             file,
@@ -163,7 +187,7 @@ def _record_problems(item: SourceRecord, *, editor: bool) -> tuple[AnyRecord | N
         return None, problems
     problems += validator_for(rtype).problems(data, file=item.file, record_id=rid)
     problems += _uuid_problems(item.file, rid, data)
-    problems += text_problems(data, file=item.file, record_id=rid)
+    problems += text_problems(data, file=item.file, record_id=rid, encoded=item.compact)
     if problems:
         return None, problems
     try:
@@ -181,18 +205,30 @@ def validate_items(
     callers that must be all-or-nothing check that the problem list is empty.
     `known_ids` are ids that exist elsewhere (the store), so relations to them are not dangling.
     """
-    records: list[AnyRecord] = []
+    return _validate(items, known_ids, _as_model)
+
+
+def _as_model(record: AnyRecord) -> AnyRecord:
+    return record
+
+
+def _validate(
+    items: Sequence[SourceRecord], known_ids: Collection[str], keep: Callable[[AnyRecord], _Kept]
+) -> tuple[list[_Kept], list[Problem]]:
+    """Every pass over `items`; each record that parsed is handed to `keep` at once, so a
+    caller that wants another form never holds all the models."""
+    kept: list[_Kept] = []
     problems: list[Problem] = []
     entries: list[tuple[str | None, dict[str, Any]]] = []
     for item in items:
         record, found = _record_problems(item, editor=True)
         problems += found
         if record is not None:
-            records.append(record)
+            kept.append(keep(record))
         if isinstance(item.data, dict):
             entries.append((item.file, item.data))
     problems += catalogue_problems(entries, known_ids=known_ids)
-    return records, problems
+    return kept, problems
 
 
 def check_catalogue(
@@ -233,12 +269,23 @@ def load_and_validate(
     paths: Sequence[Path], *, known_ids: Collection[str] = ()
 ) -> ValidatedSources:
     """Read and validate package sources; raises ValidationFailed listing every problem, from
-    unreadable files to broken catalogue rules. Nothing is returned unless everything passed."""
-    tree, problems, unreadable = collect_sources(paths)
-    known = set(known_ids) | _ids_of_unreadable(unreadable)
-    records, found = validate_items(tree.items, known_ids=known)
-    problems += found
+    unreadable files to broken catalogue rules. Nothing is returned unless everything passed.
+
+    The records come back encoded (what the store imports); the raw data and the models are
+    dropped while the garbage collector is paused, so it never walks them.
+    """
+    with gc_paused():
+        tree, problems, unreadable = collect_sources(paths)
+        known = set(known_ids) | _ids_of_unreadable(unreadable)
+        encoded, found = _validate(tree.items, known, EncodedRecord.of)
+        problems += found
+        files = (
+            {}
+            if problems
+            else {record.id: item.file for record, item in zip(encoded, tree.items, strict=True)}
+        )
+        manifest = tree.manifest
+        del tree
     if problems:
         raise ValidationFailed(with_lines(problems))
-    files = {record.id: item.file for record, item in zip(records, tree.items, strict=True)}
-    return ValidatedSources(tree.manifest, records, files)
+    return ValidatedSources(manifest, encoded, files)

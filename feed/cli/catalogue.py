@@ -32,20 +32,20 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None
         else:
             report_error(error)
         ctx.exit(1)
-    counts = Counter(record.type for record in result.records)
+    counts = Counter(record.type for record in result.encoded)
     package = result.manifest.name if result.manifest else None
     if as_json:
         doc: dict[str, object] = {
             "valid": True,
             "package": package,
-            "records": len(result.records),
+            "records": len(result.encoded),
             "counts": {t: counts[t] for t in ("group", "symbol", "manifesto")},
         }
         click.echo(json.dumps(doc, indent=2))
         return
     parts = ", ".join(f"{counts[t]} {t}s" for t in ("group", "symbol", "manifesto") if counts[t])
     where = f" in package '{package}'" if package else ""
-    click.echo(f"valid: {len(result.records)} records{where} ({parts or 'none'})")
+    click.echo(f"valid: {len(result.encoded)} records{where} ({parts or 'none'})")
 
 
 def _failure(error: InputError) -> dict[str, object]:

@@ -1,5 +1,6 @@
 """The catalogue's data model: records, releases, packages (pure pydantic, no I/O)."""
 
+from feed.model.encoded import EncodedRecord
 from feed.model.records import (
     RECORD_ADAPTER,
     RECORD_CLASSES,
@@ -31,6 +32,7 @@ from feed.model.release import (
     ReleaseInfo,
     parse_version,
     records_digest,
+    records_digest_of,
 )
 
 AnyRecord = Group | Symbol | Manifesto
@@ -44,6 +46,7 @@ __all__ = [
     "Change",
     "ChangeSet",
     "Counts",
+    "EncodedRecord",
     "Group",
     "Guidance",
     "Indicators",
@@ -65,4 +68,5 @@ __all__ = [
     "parse_version",
     "record_uuid",
     "records_digest",
+    "records_digest_of",
 ]

@@ -32,6 +32,7 @@ __all__ = [
     "ReleaseInfo",
     "parse_version",
     "records_digest",
+    "records_digest_of",
 ]
 
 #: Version of the published file formats; bumped only on incompatible change.
@@ -51,9 +52,17 @@ def records_digest(records: Iterable[RecordBase]) -> str:
 
     Clients recompute it after applying a delta to prove the mirror equals the release.
     """
+    return records_digest_of(
+        orjson.dumps(dump_record(record), option=orjson.OPT_SORT_KEYS)
+        for record in sorted(records, key=lambda r: r.id)
+    )
+
+
+def records_digest_of(encoded: Iterable[bytes]) -> str:
+    """`records_digest` of records given as their canonical JSON, already sorted by id."""
     h = hashlib.sha256()
-    for record in sorted(records, key=lambda r: r.id):
-        h.update(orjson.dumps(dump_record(record), option=orjson.OPT_SORT_KEYS))
+    for record in encoded:
+        h.update(record)
         h.update(b"\n")
     return h.hexdigest()
 

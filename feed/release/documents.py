@@ -8,7 +8,7 @@ from feed.errors import InputError
 from feed.model import PACKAGE_FORMAT, AnyRecord, Change, ChangeSet, PublishedPackage, ReleaseInfo
 from feed.model.vocab import Tlp
 
-__all__ = ["build_changeset", "build_package", "highest_tlp"]
+__all__ = ["build_changeset", "build_package", "highest_marking", "highest_tlp"]
 
 #: Order of TLP markings from least to most restricted.
 _TLP_ORDER = {Tlp.CLEAR: 0, Tlp.GREEN: 1, Tlp.AMBER: 2}
@@ -16,10 +16,15 @@ _TLP_ORDER = {Tlp.CLEAR: 0, Tlp.GREEN: 1, Tlp.AMBER: 2}
 
 def highest_tlp(records: Iterable[AnyRecord]) -> Tlp:
     """The most restrictive TLP marking among the records (CLEAR for none)."""
+    return highest_marking(record.tlp for record in records)
+
+
+def highest_marking(markings: Iterable[str]) -> Tlp:
+    """The most restrictive of these TLP markings (`CLEAR`, `GREEN`, `AMBER`; CLEAR for none)."""
     highest = Tlp.CLEAR
-    for record in records:
-        if _TLP_ORDER[record.tlp] > _TLP_ORDER[highest]:
-            highest = record.tlp
+    for marking in markings:
+        if _TLP_ORDER[Tlp(marking)] > _TLP_ORDER[highest]:
+            highest = Tlp(marking)
     return highest
 
 

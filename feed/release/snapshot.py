@@ -4,23 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from feed.errors import InputError, Problem, ValidationFailed
+from feed.errors import InputError
 from feed.model import AnyRecord, Change, Counts
 from feed.model.records import LIFECYCLE_FIELDS, content_of
+from feed.release.references import check_references
 from feed.release.rules import check_version
 
 __all__ = [
     "LoadRecords",
     "Member",
+    "MemberPlan",
     "ReleaseSnapshot",
     "build_snapshot",
     "changed_fields",
-    "check_references",
     "counts_of",
+    "counts_of_ops",
     "diff_members",
     "diff_records",
+    "member_changes",
     "members_of",
+    "modified_before",
+    "plan_members",
     "plan_snapshot",
     "walk_lifecycle",
     "with_lifecycle",
@@ -48,6 +54,8 @@ class Member:
     first_released_in: str
     last_changed_in: str
 
+
+Op = Literal["ADD", "MOD", "DEL"]
 
 #: Loads records of the previous release by (id, revision): the store's job, a dict in tests.
 LoadRecords = Callable[[Collection[tuple[str, int]]], Iterable[AnyRecord]]
@@ -99,6 +107,27 @@ def with_lifecycle(record: AnyRecord, member: Member) -> AnyRecord:
     )
 
 
+def member_changes(
+    previous: Mapping[str, Member], current: Mapping[str, int]
+) -> list[tuple[Op, str, int]]:
+    """(op, id, revision) of every record that differs between two releases, sorted by id.
+
+    `current` maps this release's ids to their revisions. ADD and MOD name the new revision,
+    DEL the last released one. Records are told apart by revision (a revision's content never
+    changes): the skeleton of `diff_members`, with no record loaded.
+    """
+    changes: list[tuple[Op, str, int]] = []
+    for rid in sorted(previous.keys() | current.keys()):
+        old, new = previous.get(rid), current.get(rid)
+        if old is None and new is not None:
+            changes.append(("ADD", rid, new))
+        elif new is None and old is not None:
+            changes.append(("DEL", rid, old.revision))
+        elif old is not None and new is not None and old.revision != new:
+            changes.append(("MOD", rid, new))
+    return changes
+
+
 def diff_members(
     previous: Mapping[str, Member],
     records: Sequence[AnyRecord],
@@ -111,30 +140,36 @@ def diff_members(
     exactly this release's records and `records_digest`.
     """
     current = {r.id: r for r in records}
-    modified = [
-        (rid, member.revision)
-        for rid, member in previous.items()
-        if rid in current and current[rid].revision != member.revision
-    ]
-    old_records = {
-        r.id: with_lifecycle(r, previous[r.id]) for r in load_previous(modified) if modified
-    }
+    skeleton = member_changes(previous, {rid: r.revision for rid, r in current.items()})
+    before = modified_before(previous, skeleton, load_previous)
     changes: list[Change] = []
-    for rid in sorted(previous.keys() | current.keys()):
-        old, new = previous.get(rid), current.get(rid)
-        if old is None and new is not None:
-            changes.append(Change(op="ADD", id=rid, revision=new.revision, record=new))
-        elif new is None and old is not None:
-            changes.append(Change(op="DEL", id=rid, revision=old.revision))
-        elif old is not None and new is not None and old.revision != new.revision:
-            before = old_records.get(rid)
-            if before is None:
-                raise InputError(f"revision {old.revision} of {rid} could not be loaded")
-            fields = changed_fields(before, new)
+    for op, rid, revision in skeleton:
+        if op == "DEL":
+            changes.append(Change(op=op, id=rid, revision=revision))
+        elif op == "ADD":
+            changes.append(Change(op=op, id=rid, revision=revision, record=current[rid]))
+        else:
+            fields = changed_fields(before[rid], current[rid])
             changes.append(
-                Change(op="MOD", id=rid, revision=new.revision, fields=fields, record=new)
+                Change(op=op, id=rid, revision=revision, fields=fields, record=current[rid])
             )
     return changes
+
+
+def modified_before(
+    previous: Mapping[str, Member],
+    changes: Iterable[tuple[Op, str, int]],
+    load_previous: LoadRecords,
+) -> dict[str, AnyRecord]:
+    """The previous release's records of the MOD entries among `changes`, as it published
+    them (lifecycle fields filled): what `changed_fields` compares the new revisions with."""
+    modified = [(rid, previous[rid].revision) for op, rid, _ in changes if op == "MOD"]
+    loaded = {r.id: with_lifecycle(r, previous[r.id]) for r in load_previous(modified) if modified}
+    missing = [(rid, revision) for rid, revision in modified if rid not in loaded]
+    if missing:
+        rid, revision = missing[0]
+        raise InputError(f"revision {revision} of {rid} could not be loaded")
+    return loaded
 
 
 def diff_records(previous: Iterable[AnyRecord], current: Iterable[AnyRecord]) -> list[Change]:
@@ -160,44 +195,13 @@ def diff_records(previous: Iterable[AnyRecord], current: Iterable[AnyRecord]) ->
     return changes
 
 
-def check_references(version: str, records: Sequence[AnyRecord]) -> None:
-    """Every relation and affiliate must point at a record of the same release.
-
-    A consumer follows these links inside the package; a link to a record that is retired
-    or not yet approved would dangle. ValidationFailed lists every such link, located.
-    """
-    ids = {r.id for r in records}
-    problems: list[Problem] = []
-    for record in records:
-        for i, relation in enumerate(record.relations):
-            if relation.target not in ids:
-                problems.append(
-                    Problem(
-                        file=None,
-                        record_id=record.id,
-                        pointer=f"/relations/{i}/target",
-                        message=f"{relation.type} {relation.target}, which release {version} "
-                        "would not hold (retired, or not approved)",
-                    )
-                )
-        for i, affiliate in enumerate(getattr(record, "affiliates", [])):
-            if affiliate not in ids:
-                problems.append(
-                    Problem(
-                        file=None,
-                        record_id=record.id,
-                        pointer=f"/affiliates/{i}",
-                        message=f"affiliate {affiliate}, which release {version} would not hold "
-                        "(retired, or not approved)",
-                    )
-                )
-    if problems:
-        raise ValidationFailed(problems)
-
-
 def counts_of(changes: Iterable[Change], total: int) -> Counts:
     """How many records the changes add, change and retire."""
-    ops = [c.op for c in changes]
+    return counts_of_ops([c.op for c in changes], total)
+
+
+def counts_of_ops(ops: Sequence[str], total: int) -> Counts:
+    """How many records changes with these operations (ADD, MOD, DEL) add, change, retire."""
     return Counts(
         added=ops.count("ADD"), changed=ops.count("MOD"), retired=ops.count("DEL"), total=total
     )
@@ -212,6 +216,53 @@ class ReleaseSnapshot:
     members: dict[str, Member]
     changes: list[Change]
     counts: Counts
+
+
+@dataclass(frozen=True)
+class MemberPlan:
+    """A new release decided on revisions alone: who is in it, and who must be loaded."""
+
+    members: dict[str, Member]  # every member, sorted by id
+    approved: list[str]  # ids taken at their approved revision, in the order given
+    carried: list[tuple[str, int]]  # (id, revision) carried over from the previous release
+
+
+def plan_members(
+    version: str,
+    approved: Iterable[tuple[str, int]],
+    *,
+    previous: Mapping[str, Member] | None,
+    retired: Collection[str],
+) -> MemberPlan:
+    """The members of release `version` from the approved (id, revision) pairs: the rules of
+    `plan_snapshot`, without any record's content."""
+    check_version(version)
+    retired_ids = set(retired)
+    before = previous or {}
+    members: dict[str, Member] = {}
+    taken: list[str] = []
+    for rid, revision in approved:
+        if rid in retired_ids:
+            continue
+        if rid in members:
+            raise InputError(f"record {rid} is approved twice; the snapshot needs one")
+        old = before.get(rid)
+        if old is None:
+            member = Member(revision, version, version)
+        elif old.revision == revision:
+            member = old
+        else:
+            member = Member(revision, old.first_released_in, version)
+        members[rid] = member
+        taken.append(rid)
+    carried = [
+        (rid, old.revision)
+        for rid, old in before.items()
+        if rid not in members and rid not in retired_ids
+    ]
+    for rid, _ in carried:
+        members[rid] = before[rid]
+    return MemberPlan({rid: members[rid] for rid in sorted(members)}, taken, carried)
 
 
 def plan_snapshot(
@@ -232,34 +283,17 @@ def plan_snapshot(
     `first_released_in` (first release holding the id) and `last_changed_in` (first release
     holding this revision), taken over from the previous release where they still hold.
     """
-    check_version(version)
-    retired_ids = set(retired)
+    approved = list(approved)
+    plan = plan_members(
+        version, [(r.id, r.revision) for r in approved], previous=previous, retired=retired
+    )
     before = previous or {}
-    members: dict[str, Member] = {}
-    records: dict[str, AnyRecord] = {}
-    for record in approved:
-        if record.id in retired_ids:
-            continue
-        if record.id in records:
-            raise InputError(f"record {record.id} is approved twice; the snapshot needs one")
-        old = before.get(record.id)
-        if old is None:
-            member = Member(record.revision, version, version)
-        elif old.revision == record.revision:
-            member = old
-        else:
-            member = Member(record.revision, old.first_released_in, version)
-        members[record.id] = member
-        records[record.id] = with_lifecycle(record, member)
-    carried = [
-        (rid, old.revision)
-        for rid, old in before.items()
-        if rid not in records and rid not in retired_ids
-    ]
-    for record in load_previous(carried) if carried else ():
-        members[record.id] = before[record.id]
+    records: dict[str, AnyRecord] = {
+        r.id: with_lifecycle(r, plan.members[r.id]) for r in approved if r.id in plan.members
+    }
+    for record in load_previous(plan.carried) if plan.carried else ():
         records[record.id] = with_lifecycle(record, before[record.id])
-    missing = [rid for rid, _ in carried if rid not in records]
+    missing = [rid for rid, _ in plan.carried if rid not in records]
     if missing:
         raise InputError(f"records of the previous release could not be loaded: {missing[:10]}")
     ordered = [records[rid] for rid in sorted(records)]
@@ -268,7 +302,7 @@ def plan_snapshot(
     return ReleaseSnapshot(
         version=version,
         records=ordered,
-        members={rid: members[rid] for rid in sorted(members)},
+        members=plan.members,
         changes=changes,
         counts=counts_of(changes, len(ordered)),
     )

@@ -15,6 +15,7 @@ from feed.errors import ImmutableReleaseError
 from feed.model import ChangeSet, PublishedPackage, ReleaseInfo
 from feed.publish import IMMUTABLE_PREFIX
 from feed.render import FeedLinks, render_release_files
+from feed.render.sources import ChangesSource, PackageSource
 from feed.schemagen import SCHEMAS, render_schema, schema_file
 from feed.sign import (
     SIGNATURE_SUFFIX,
@@ -47,8 +48,8 @@ def schema_files() -> dict[str, bytes]:
 
 
 def release_content(
-    package: PublishedPackage,
-    changes: ChangeSet,
+    package: PublishedPackage | PackageSource,
+    changes: ChangeSet | ChangesSource,
     history: Sequence[ReleaseInfo],
     links: FeedLinks,
     *,

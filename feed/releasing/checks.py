@@ -69,10 +69,35 @@ def _split(data: bytes, parts: Sequence[bytes]) -> bytes | None:
     return b"".join(pieces)
 
 
+class _RecordChecks:
+    """Each embedded record checked against the record schema once, however many documents
+    embed it (a first release's package and changes hold the same bytes of every record)."""
+
+    def __init__(self, records: Mapping[str, bytes]) -> None:
+        self.records = records
+        self.schema = validator_for("record")
+        self.found: dict[str, list[Problem]] = {}  # record id -> its problems, pointer-less
+        self.stand_in: Any = None  # one valid record, parsed
+
+    def problems(self, rid: str, path: str, pointer: str) -> list[Problem]:
+        found = self.found.get(rid)
+        if found is None:
+            record = orjson.loads(self.records[rid])
+            if self.schema.is_valid(record):
+                found = []
+                if self.stand_in is None:
+                    self.stand_in = record
+            else:
+                found = self.schema.problems(record, record_id=rid)
+            self.found[rid] = found
+        return [replace(p, file=path, pointer=pointer + p.pointer) for p in found]
+
+
 def _check_in_pieces(
-    path: str, data: bytes, kind: str, ids: Sequence[str], records: Mapping[str, bytes]
+    path: str, data: bytes, kind: str, ids: Sequence[str], checks: _RecordChecks
 ) -> list[Problem] | None:
     """Problems of a document checked record by record; None when it must be parsed whole."""
+    records = checks.records
     if any(rid not in records for rid in ids):
         return None
     skeleton_bytes = _split(data, [records[rid] for rid in ids])
@@ -82,18 +107,10 @@ def _check_in_pieces(
     slots = list(_slots(kind, skeleton))
     if len(slots) != len(ids) or any(c[k] is not None for c, k, _ in slots):
         return None
-    record_schema = validator_for("record")
     problems: list[Problem] = []
-    stand_in: Any = None
     for (_, _, pointer), rid in zip(slots, ids, strict=True):
-        record = orjson.loads(records[rid])
-        if record_schema.is_valid(record):
-            stand_in = stand_in if stand_in is not None else record
-        else:
-            problems += [
-                replace(p, pointer=pointer + p.pointer)
-                for p in record_schema.problems(record, file=path, record_id=rid)
-            ]
+        problems += checks.problems(rid, path, pointer)
+    stand_in = checks.stand_in
     if stand_in is None and slots:
         return problems  # no valid record to stand in; the record problems say enough
     for container, key, _ in slots:
@@ -115,6 +132,7 @@ def check_json_artifacts(
     """
     problems: list[Problem] = []
     seen: set[int] = set()
+    checks = _RecordChecks(embedded.json) if embedded is not None else None
     for path, data in sorted(files.items()):
         name = path.rpartition("/")[2]
         schema = _SCHEMA_OF.get(name)
@@ -122,9 +140,9 @@ def check_json_artifacts(
             continue
         seen.add(id(data))
         found = None
-        if embedded is not None:
+        if embedded is not None and checks is not None:
             ids = embedded.package if schema == "package" else embedded.changes
-            found = _check_in_pieces(path, data, schema, ids, embedded.json)
+            found = _check_in_pieces(path, data, schema, ids, checks)
         if found is None:
             document = _loads(path, data)
             found = validator_for(schema).problems(document, file=path)

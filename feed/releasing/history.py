@@ -8,19 +8,29 @@ are read for that (no record bodies), so it stays cheap however long the chain g
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
+import orjson
 from sqlmodel import Session
 
-from feed.errors import StateError
+from feed.errors import PublishError, StateError
 from feed.model import AnyRecord, ReleaseInfo
 from feed.model.vocab import Tlp
-from feed.release import LoadRecords, Member, highest_tlp, walk_lifecycle, with_lifecycle
+from feed.release import (
+    LoadRecords,
+    Member,
+    highest_marking,
+    highest_tlp,
+    walk_lifecycle,
+    with_lifecycle,
+)
+from feed.render.sources import PublishedRecord
 from feed.store import (
     StoredRelease,
     get_manifest,
     get_record,
     list_releases,
+    release_member_contents,
     release_member_revisions,
     release_members,
 )
@@ -28,6 +38,7 @@ from feed.store import (
 __all__ = [
     "chain_until",
     "memberships",
+    "published_records",
     "record_loader",
     "release_info",
     "released_records",
@@ -64,6 +75,36 @@ def released_records(
     if members is None:
         members = memberships(session, version)[1]
     return [with_lifecycle(r, members[r.id]) for r in release_members(session, version)]
+
+
+def published_records(
+    session: Session, version: str, members: Mapping[str, Member]
+) -> tuple[list[PublishedRecord], Tlp]:
+    """The records of release `version` as it publishes them, straight from the stored
+    content, and the highest TLP marking among them.
+
+    Each stored body (the record's content, validated when it was stored) gets its lifecycle
+    fields and is written as canonical JSON: the same bytes `record_json` gives for
+    `released_records`' models (a test keeps them equal), at a fraction of the cost.
+    """
+    out: list[PublishedRecord] = []
+    markings: set[str] = set()
+    for member in release_member_contents(session, version):
+        lifecycle = members[member.id]
+        data = member.content
+        data["revision"] = member.revision
+        data["created"] = member.created
+        data["modified"] = member.modified
+        data["first_released_in"] = lifecycle.first_released_in
+        data["last_changed_in"] = lifecycle.last_changed_in
+        data.pop("retired_in", None)
+        markings.add(data["tlp"])
+        try:
+            encoded = orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z)
+        except orjson.JSONEncodeError as error:
+            raise PublishError(f"record {member.id}: cannot be written as JSON: {error}") from None
+        out.append(PublishedRecord(member.id, encoded))
+    return out, highest_marking(markings)
 
 
 def record_loader(session: Session, version: str | None) -> LoadRecords:

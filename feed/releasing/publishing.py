@@ -13,7 +13,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import orjson
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from feed.errors import (
     ImmutableReleaseError,
@@ -21,17 +23,20 @@ from feed.errors import (
     PublishError,
     StateError,
 )
-from feed.model import AnyRecord, Change, ReleaseInfo, records_digest
+from feed.gcpause import gc_paused
+from feed.model import ReleaseInfo, parse_record, records_digest_of
 from feed.publish import (
     read_published,
     stage_publication,
 )
 from feed.release import (
+    Member,
     build_changeset,
-    build_package,
+    changed_fields,
     check_can_publish,
-    counts_of,
-    diff_members,
+    counts_of_ops,
+    member_changes,
+    modified_before,
 )
 from feed.releasing.artifacts import (
     SigningContext,
@@ -44,9 +49,9 @@ from feed.releasing.checks import EmbeddedRecords, check_json_artifacts
 from feed.releasing.history import (
     chain_until,
     memberships,
+    published_records,
     record_loader,
     release_info,
-    released_records,
 )
 from feed.releasing.published import (
     PublicationReport,
@@ -54,7 +59,7 @@ from feed.releasing.published import (
     published_package_head,
     published_release,
 )
-from feed.render.package import record_json
+from feed.render.sources import ChangeEntry, ChangesSource, PackageSource, PublishedRecord
 from feed.sign import (
     Keyring,
     read_metadata,
@@ -91,23 +96,55 @@ def _check_directory(out_dir: Path, expected: str | None, version: str) -> None:
 
 def _render(
     release: ReleaseInfo,
-    records: list[AnyRecord],
-    changes: list[Change],
+    records: list[PublishedRecord],
+    changes: list[ChangeEntry],
     published: list[tuple[ReleaseInfo, str]],
     previous_sequence: int | None,
     options: PublishOptions,
 ) -> dict[str, bytes]:
-    """Every content file of the publication (the models live only while this runs)."""
-    package = build_package(release, records, records_digest(records))
+    """Every content file of the publication, from the records' canonical bytes."""
+    digest = records_digest_of(record.json for record in records)
+    package = PackageSource.build(release, digest, records)
     changeset = build_changeset(
         release,
-        changes,
-        records_digest=package.records_digest,
+        [],
+        records_digest=digest,
         base_digest=published[-1][1] if published else None,
         previous_sequence=previous_sequence,
     )
     history = [info for info, _ in published] + [release]
-    return release_content(package, changeset, history, options.links, page_size=options.page_size)
+    return release_content(
+        package,
+        ChangesSource(changeset, changes),
+        history,
+        options.links,
+        page_size=options.page_size,
+    )
+
+
+def _change_entries(
+    session: Session,
+    previous_version: str | None,
+    previous: dict[str, Member],
+    records: list[PublishedRecord],
+    members: dict[str, Member],
+) -> list[ChangeEntry]:
+    """The changes file's entries, as `diff_members` decides them; only the records a MOD
+    names are built as models, to name the fields that changed."""
+    skeleton = member_changes(previous, {rid: m.revision for rid, m in members.items()})
+    before = modified_before(previous, skeleton, record_loader(session, previous_version))
+    encoded = {record.id: record.json for record in records}
+    entries: list[ChangeEntry] = []
+    for op, rid, revision in skeleton:
+        if op == "DEL":
+            entries.append(ChangeEntry(op, rid, revision))
+        elif op == "ADD":
+            entries.append(ChangeEntry(op, rid, revision, (), encoded[rid]))
+        else:
+            after = parse_record(orjson.loads(encoded[rid]))
+            fields = changed_fields(before[rid], after)
+            entries.append(ChangeEntry(op, rid, revision, fields, encoded[rid]))
+    return entries
 
 
 def _sign(
@@ -134,6 +171,7 @@ def _sign(
     return files, versions
 
 
+@gc_paused()
 def publish_release(
     engine: Engine,
     version: str,
@@ -174,13 +212,14 @@ def publish_release(
             published_at = now
         _check_directory(out_dir, stored.previous_version, version)
         previous, members = memberships(session, version)
-        records = released_records(session, version, members)
-        changes = diff_members(previous, records, record_loader(session, stored.previous_version))
+        # The stored bytes are the publication's source: no record is built as a model.
+        records, tlp = published_records(session, version, members)
+        changes = _change_entries(session, stored.previous_version, previous, records, members)
         prior = chain_until(session, stored.previous_version) if stored.previous_version else []
-        release = release_info(session, stored, records).model_copy(
+        release = release_info(session, stored, [], tlp=tlp).model_copy(
             update={"published": published_at}
         )
-    counts = counts_of(changes, len(records))
+    counts = counts_of_ops([c.op for c in changes], len(records))
     if counts != stored.counts:
         raise StateError(
             f"release {version} was created with {stored.counts.model_dump()} but its members "
@@ -190,9 +229,8 @@ def publish_release(
     content = _render(
         release, records, changes, published, prior[-1].sequence if prior else None, options
     )
-    # The checks need each record's canonical JSON, not the models: free those first.
     embedded = EmbeddedRecords(
-        json={r.id: record_json(r) for r in records},
+        json={r.id: r.json for r in records},
         package=[r.id for r in records],
         changes=[c.id for c in changes if c.record is not None],
     )

@@ -10,15 +10,16 @@ tells readers that records missing from this document are no longer in the catal
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from feed.model.records import RecordBase
 from feed.model.release import PublishedPackage
-from feed.render.atomkit import AtomLink, KpfeedEntry, atom_document, make_entry, new_feed
+from feed.render.atomkit import AtomDocument, AtomLink, KpfeedEntry, make_entry, new_feed
 from feed.render.common import catalogue_feed_id, gc_paused, release_time
 from feed.render.links import FeedLinks
-from feed.render.summary import record_summary_text
+from feed.render.sources import PackageSource, PublishedRecord, as_package_source
+from feed.render.summary import data_summary_text
 
-__all__ = ["render_atom_feed"]
+__all__ = ["AtomFeedWriter", "render_atom_feed"]
 
 
 class _Schemes:
@@ -30,12 +31,12 @@ class _Schemes:
         self.ambiguity = links.category_scheme("ambiguity")
 
 
-def _categories(record: RecordBase, schemes: _Schemes) -> list[AtomLink]:
-    kind: str = record.type  # type: ignore[attr-defined]  # every concrete record has a type
-    ambiguity = record.guidance.ambiguity
+def _categories(data: dict[str, Any], schemes: _Schemes) -> list[AtomLink]:
+    kind: str = data["type"]
+    ambiguity = data["guidance"]["ambiguity"]
     categories = [{"term": kind, "scheme": schemes.type, "label": kind.title()}]
     categories.extend(
-        {"term": i, "scheme": schemes.ideology, "label": i} for i in record.ideologies
+        {"term": i, "scheme": schemes.ideology, "label": i} for i in data["ideologies"]
     )
     categories.append(
         {
@@ -48,14 +49,21 @@ def _categories(record: RecordBase, schemes: _Schemes) -> list[AtomLink]:
 
 
 def _entry(
-    record: RecordBase, links: FeedLinks, schemes: _Schemes, version: str, fallback: datetime
+    record: PublishedRecord,
+    data: dict[str, Any],
+    summary: str,
+    links: FeedLinks,
+    schemes: _Schemes,
+    version: str,
+    fallback: datetime,
 ) -> KpfeedEntry:
+    modified, created = data.get("modified"), data.get("created")
     return make_entry(
-        entry_id=f"urn:uuid:{record.uuid}",
-        title=record.name,
-        updated=record.modified or fallback,
-        published=record.created,
-        summary=record_summary_text(record),
+        entry_id=f"urn:uuid:{data['uuid']}",
+        title=data["name"],
+        updated=datetime.fromisoformat(modified) if modified else fallback,
+        published=datetime.fromisoformat(created) if created else None,
+        summary=summary,
         links=[
             {
                 "href": links.record(record.id, version),
@@ -64,41 +72,63 @@ def _entry(
                 "title": "Machine-readable record",
             }
         ],
-        categories=_categories(record, schemes),
+        categories=_categories(data, schemes),
     )
+
+
+class AtomFeedWriter:
+    """`feed.atom`, one record at a time: `add` each record of the source in order."""
+
+    def __init__(self, source: PackageSource, links: FeedLinks) -> None:
+        release = source.release
+        self._links = links
+        self._version = release.version
+        self._updated = release_time(release)
+        self._schemes = _Schemes(links)
+        fg = new_feed(
+            feed_id=f"urn:uuid:{catalogue_feed_id(release.catalogue)}",
+            title=f"{release.title} {release.version}",
+            subtitle=f"Release {release.version} (sequence {release.sequence}) of the catalogue: "
+            f"every record, with moderation guidance. Records digest {source.records_digest}.",
+            updated=self._updated,
+            author=release.publisher,
+            rights=f"TLP:{release.tlp}",
+            links=[
+                {"href": links.feed_atom(), "rel": "self", "type": "application/atom+xml"},
+                {"href": links.feed_json(), "rel": "alternate", "type": "application/feed+json"},
+                {
+                    "href": links.release_feed_atom(release.version),
+                    "rel": "related",
+                    "type": "application/atom+xml",
+                    "title": f"Release {release.version} (permanent copy)",
+                },
+                {
+                    "href": links.release_package_json(release.version),
+                    "rel": "related",
+                    "type": "application/json",
+                    "title": "Full package",
+                },
+            ],
+            history="complete",
+        )
+        self._document = AtomDocument(fg)
+
+    def add(self, record: PublishedRecord, data: dict[str, Any], summary: str) -> None:
+        """One record's entry; `data` is `record.data()`, `summary` `data_summary_text(data)`."""
+        self._document.add(
+            _entry(record, data, summary, self._links, self._schemes, self._version, self._updated)
+        )
+
+    def finish(self) -> bytes:
+        return self._document.finish()
 
 
 @gc_paused()
-def render_atom_feed(pkg: PublishedPackage, links: FeedLinks) -> bytes:
+def render_atom_feed(pkg: PublishedPackage | PackageSource, links: FeedLinks) -> bytes:
     """The release's catalogue as Atom 1.0 bytes (UTF-8, XML declaration, trailing newline)."""
-    release = pkg.release
-    updated = release_time(release)
-    schemes = _Schemes(links)
-    fg = new_feed(
-        feed_id=f"urn:uuid:{catalogue_feed_id(release.catalogue)}",
-        title=f"{release.title} {release.version}",
-        subtitle=f"Release {release.version} (sequence {release.sequence}) of the catalogue: "
-        f"every record, with moderation guidance. Records digest {pkg.records_digest}.",
-        updated=updated,
-        author=release.publisher,
-        rights=f"TLP:{release.tlp}",
-        links=[
-            {"href": links.feed_atom(), "rel": "self", "type": "application/atom+xml"},
-            {"href": links.feed_json(), "rel": "alternate", "type": "application/feed+json"},
-            {
-                "href": links.release_feed_atom(release.version),
-                "rel": "related",
-                "type": "application/atom+xml",
-                "title": f"Release {release.version} (permanent copy)",
-            },
-            {
-                "href": links.release_package_json(release.version),
-                "rel": "related",
-                "type": "application/json",
-                "title": "Full package",
-            },
-        ],
-        history="complete",
-    )
-    entries = (_entry(record, links, schemes, release.version, updated) for record in pkg.records)
-    return atom_document(fg, entries)
+    source = as_package_source(pkg)
+    writer = AtomFeedWriter(source, links)
+    for record in source.records:
+        data = record.data()
+        writer.add(record, data, data_summary_text(data))
+    return writer.finish()

@@ -29,6 +29,7 @@ __all__ = [
     "ATOM_NS",
     "FH_NS",
     "GENERATOR",
+    "AtomDocument",
     "AtomLink",
     "HistoryExtension",
     "KpfeedEntry",
@@ -158,22 +159,34 @@ def atom_document(fg: FeedGenerator, entries: Iterable[KpfeedEntry]) -> bytes:
     feedgen's own `atom_str()` after `add_entry(entry, order="append")` for each entry (a test
     checks it): feedgen's entry elements carry no namespace of their own and inherit the feed's.
     """
-    if len(fg.entry()) != 0:
-        raise PublishError("atom_document takes the entries itself; the feed must have none")
-    try:
-        head: bytes = fg.atom_str(pretty=False, encoding="UTF-8", xml_declaration=True)
-    except ValueError as error:  # feedgen's missing fields, lxml's refused characters
-        raise PublishError(f"Atom feed {fg.id()}: {error}") from None
-    if not head.endswith(_CLOSING):  # an Atom feed always has children (id, title, updated)
-        raise PublishError("unexpected feedgen output: no closing </feed>")
-    out = io.BytesIO()
-    out.write(head[: -len(_CLOSING)])
-    tostring = etree.tostring
+    document = AtomDocument(fg)
     for entry in entries:
+        document.add(entry)
+    return document.finish()
+
+
+class AtomDocument:
+    """`atom_document`, one entry at a time (so one pass can write several documents)."""
+
+    def __init__(self, fg: FeedGenerator) -> None:
+        if len(fg.entry()) != 0:
+            raise PublishError("atom_document takes the entries itself; the feed must have none")
+        try:
+            head: bytes = fg.atom_str(pretty=False, encoding="UTF-8", xml_declaration=True)
+        except ValueError as error:  # feedgen's missing fields, lxml's refused characters
+            raise PublishError(f"Atom feed {fg.id()}: {error}") from None
+        if not head.endswith(_CLOSING):  # an Atom feed always has children (id, title, updated)
+            raise PublishError("unexpected feedgen output: no closing </feed>")
+        self._out = io.BytesIO()
+        self._out.write(head[: -len(_CLOSING)])
+
+    def add(self, entry: KpfeedEntry) -> None:
         try:
             element = entry.atom_entry()
         except ValueError as error:
             raise PublishError(f"Atom entry {entry.id()}: {error}") from None
-        out.write(tostring(element, encoding="UTF-8", xml_declaration=False))
-    out.write(_CLOSING + b"\n")
-    return out.getvalue()  # hands over the buffer without copying it
+        self._out.write(etree.tostring(element, encoding="UTF-8", xml_declaration=False))
+
+    def finish(self) -> bytes:
+        self._out.write(_CLOSING + b"\n")
+        return self._out.getvalue()  # hands over the buffer without copying it

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from uuid import UUID, uuid5
 
+from feed.gcpause import gc_paused
 from feed.model.records import RECORD_NAMESPACE
 from feed.model.release import ReleaseInfo
 
@@ -72,23 +70,3 @@ def releases_feed_id(catalogue: str) -> UUID:
 def release_entry_id(catalogue: str, version: str) -> UUID:
     """Id of one release's entry in the release index."""
     return uuid5(FEED_NAMESPACE, f"release:{catalogue}:{version}")
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a renderer builds a large, acyclic output.
-
-    Rendering 100k records allocates millions of short-lived containers next to the millions
-    the records themselves hold, and each full collection walks all of them: pausing saves a
-    quarter or more of the time at that size (see bench/render_bench.py). Nothing rendered
-    forms cycles, so reference counting frees it all anyway. Only the caller that switched the
-    collector off switches it back on, so nesting and threads never leave it off.
-    """
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()

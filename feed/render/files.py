@@ -6,18 +6,26 @@ from collections.abc import Sequence
 
 from feed.errors import PublishError
 from feed.model.release import ChangeSet, PublishedPackage, ReleaseInfo
-from feed.render.atom import render_atom_feed
-from feed.render.jsonfeed import render_json_feed
+from feed.render.atom import AtomFeedWriter
+from feed.render.common import gc_paused
+from feed.render.jsonfeed import JsonFeedWriter
 from feed.render.links import FEED_ATOM, FEED_JSON, PACKAGE_JSON, FeedLinks, release_path
 from feed.render.package import render_changes, render_package
 from feed.render.releases import render_release_index
+from feed.render.sources import (
+    ChangesSource,
+    PackageSource,
+    as_changes_source,
+    as_package_source,
+)
+from feed.render.summary import data_summaries
 
 __all__ = ["render_release_files"]
 
 
 def render_release_files(
-    pkg: PublishedPackage,
-    changes: ChangeSet,
+    pkg: PublishedPackage | PackageSource,
+    changes: ChangeSet | ChangesSource,
     releases: Sequence[ReleaseInfo],
     links: FeedLinks,
     *,
@@ -30,6 +38,7 @@ def render_release_files(
     `changes.json`, and the release index with its archive pages. `releases` is the history
     the index lists; it must end with `pkg`'s release.
     """
+    pkg, changes = as_package_source(pkg), as_changes_source(changes)  # each record encoded once
     release = pkg.release
     if changes.version != release.version or changes.catalogue != release.catalogue:
         raise PublishError(
@@ -42,8 +51,7 @@ def render_release_files(
     if newest != release:
         raise PublishError(f"the release history must end with {release.version}")
     package_json = render_package(pkg)
-    feed_json = render_json_feed(pkg, links)
-    feed_atom = render_atom_feed(pkg, links)
+    feed_json, feed_atom = _render_feeds(pkg, links)
     v = release.version
     files = {
         PACKAGE_JSON: package_json,
@@ -56,3 +64,16 @@ def render_release_files(
     }
     files.update(render_release_index(releases, links, page_size=page_size))
     return files
+
+
+@gc_paused()
+def _render_feeds(source: PackageSource, links: FeedLinks) -> tuple[bytes, bytes]:
+    """`feed.json` and `feed.atom` in one pass: each record parsed and summarised once for
+    both (the same bytes `render_json_feed` and `render_atom_feed` give, a test checks)."""
+    json_feed, atom_feed = JsonFeedWriter(source, links), AtomFeedWriter(source, links)
+    for record in source.records:
+        data = record.data()
+        summaries = data_summaries(data)
+        json_feed.add(record, data, summaries)
+        atom_feed.add(record, data, summaries[0])
+    return json_feed.finish(), atom_feed.finish()

@@ -19,33 +19,31 @@ error.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
 from feed.errors import PublishError
-from feed.model.records import RecordBase, dump_record
-from feed.model.release import Change, ChangeSet, PublishedPackage
+from feed.model.release import ChangeSet, PublishedPackage
 from feed.render.common import gc_paused
+from feed.render.sources import (
+    ChangeEntry,
+    ChangesSource,
+    PackageSource,
+    as_changes_source,
+    as_package_source,
+    record_json,
+)
 
 __all__ = [
+    "JsonArrayWriter",
     "canonical_json",
     "json_with_array",
     "record_json",
     "render_changes",
     "render_package",
 ]
-
-
-def record_json(record: RecordBase) -> bytes:
-    """One record's canonical JSON (no trailing newline): the bytes `records_digest` hashes."""
-    try:
-        return orjson.dumps(dump_record(record), option=orjson.OPT_SORT_KEYS)
-    except orjson.JSONEncodeError as error:  # e.g. a lone surrogate in a text field
-        raise PublishError(
-            f"record {record.id}: cannot be written as UTF-8 JSON: {error}"
-        ) from None
 
 
 def canonical_json(document: Any) -> bytes:
@@ -64,46 +62,57 @@ def json_with_array(head: dict[str, Any], key: str, elements: Iterable[bytes]) -
     buffer over without a copy, so peak memory stays near the output size (a list of 100k
     small `bytes` plus orjson's buffer took 3.7 times the output).
     """
-    if not head or key in head:
-        raise PublishError(f"a JSON head needs members and no {key!r} of its own")
-    out = io.BytesIO()
-    out.write(canonical_json(head)[:-2])  # without the closing brace and newline
-    out.write(b",")
-    out.write(orjson.dumps(key))
-    out.write(b":[")
-    first = True
+    writer = JsonArrayWriter(head, key)
     for element in elements:
-        if not first:
-            out.write(b",")
-        out.write(element)
-        first = False
-    out.write(b"]}\n")
-    return out.getvalue()
+        writer.add(element)
+    return writer.finish()
 
 
-def _records(records: Iterable[RecordBase]) -> Iterator[bytes]:
-    return (record_json(record) for record in records)
+class JsonArrayWriter:
+    """`json_with_array`, one element at a time (so one pass can write several documents)."""
+
+    def __init__(self, head: dict[str, Any], key: str) -> None:
+        if not head or key in head:
+            raise PublishError(f"a JSON head needs members and no {key!r} of its own")
+        self._out = io.BytesIO()
+        self._out.write(canonical_json(head)[:-2])  # without the closing brace and newline
+        self._out.write(b",")
+        self._out.write(orjson.dumps(key))
+        self._out.write(b":[")
+        self._first = True
+
+    def add(self, element: bytes) -> None:
+        if not self._first:
+            self._out.write(b",")
+        self._out.write(element)
+        self._first = False
+
+    def finish(self) -> bytes:
+        self._out.write(b"]}\n")
+        return self._out.getvalue()
 
 
 @gc_paused()
-def render_package(pkg: PublishedPackage) -> bytes:
+def render_package(pkg: PublishedPackage | PackageSource) -> bytes:
     """`package.json`: the release metadata, the records digest and every record, sorted by id."""
-    head = pkg.model_dump(mode="json", exclude_none=True, exclude={"records"})
-    return json_with_array(head, "records", _records(pkg.records))
+    source = as_package_source(pkg)
+    head = source.head.model_dump(mode="json", exclude_none=True, exclude={"records"})
+    return json_with_array(head, "records", (record.json for record in source.records))
 
 
-def _change_json(change: Change) -> bytes:
-    entry = change.model_dump(mode="json", exclude_none=True, exclude={"record"})
-    if change.record is not None:
-        entry["record"] = orjson.Fragment(record_json(change.record))
+def _change_json(entry: ChangeEntry) -> bytes:
+    data = entry.head()
+    if entry.record is not None:
+        data["record"] = orjson.Fragment(entry.record)
     try:
-        return orjson.dumps(entry)
+        return orjson.dumps(data)
     except orjson.JSONEncodeError as error:
-        raise PublishError(f"change of {change.id}: cannot be written as JSON: {error}") from None
+        raise PublishError(f"change of {entry.id}: cannot be written as JSON: {error}") from None
 
 
 @gc_paused()
-def render_changes(changes: ChangeSet) -> bytes:
+def render_changes(changes: ChangeSet | ChangesSource) -> bytes:
     """`changes.json`: the ADD/MOD/DEL entries that turn the previous release into this one."""
-    head = changes.model_dump(mode="json", exclude_none=True, exclude={"changes"})
-    return json_with_array(head, "changes", (_change_json(c) for c in changes.changes))
+    source = as_changes_source(changes)
+    head = source.head.model_dump(mode="json", exclude_none=True, exclude={"changes"})
+    return json_with_array(head, "changes", (_change_json(e) for e in source.entries))

@@ -8,15 +8,20 @@ for HTML, `html.escape`, so a record named `<script>` is shown, never run.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
+from typing import Any
 
-from feed.model.records import Group, RecordBase, Symbol
+from feed.model.records import RecordBase, dump_record
 from feed.model.release import ReleaseInfo
 from feed.model.vocab import Ambiguity
 from feed.render.common import clean_text
 
 __all__ = [
     "AMBIGUITY_HANDLING",
+    "data_summaries",
+    "data_summary_text",
+    "data_tags",
     "record_summaries",
     "record_summary_html",
     "record_summary_text",
@@ -35,23 +40,21 @@ AMBIGUITY_HANDLING = {
 
 def record_tags(record: RecordBase) -> list[str]:
     """Tags of a record: its type, its ideologies, then `ambiguity:<level>`."""
-    return [
-        _kind(record),
-        *record.ideologies,  # StrEnum members are their values, no `.value` lookup needed
-        f"ambiguity:{record.guidance.ambiguity}",
-    ]
+    return data_tags(dump_record(record))
 
 
-def _kind(record: RecordBase) -> str:
-    kind: str = record.type  # type: ignore[attr-defined]  # every concrete record has a type
-    return kind
+def data_tags(data: Mapping[str, Any]) -> list[str]:
+    """`record_tags` of a record given as plain data (`dump_record`'s form)."""
+    return [data["type"], *data["ideologies"], f"ambiguity:{data['guidance']['ambiguity']}"]
 
 
-def _detail(record: RecordBase) -> str | None:
-    if isinstance(record, Symbol):
-        return record.category
-    if isinstance(record, Group):
-        return record.kind
+def _detail(data: Mapping[str, Any]) -> str | None:
+    if data["type"] == "symbol":
+        detail: str = data["category"]
+        return detail
+    if data["type"] == "group":
+        kind: str = data["kind"]
+        return kind
     return None
 
 
@@ -59,30 +62,35 @@ def _detail(record: RecordBase) -> str | None:
 Block = tuple[str, str | list[str]]
 
 
-def _blocks(record: RecordBase) -> list[Block]:
-    """The summary's content in reading order: guidance first, then the facts."""
-    guidance = record.guidance
-    ambiguity = guidance.ambiguity
+def _blocks(data: Mapping[str, Any]) -> list[Block]:
+    """The summary's content in reading order: guidance first, then the facts.
+
+    Reads the record as plain data (`dump_record`'s form: what a release publishes), so the
+    feeds render from a record's canonical JSON without building its model.
+    """
+    guidance = data["guidance"]
+    ambiguity = guidance["ambiguity"]
     blocks: list[Block] = []
-    if record.retired_in is not None:
-        blocks.append(("Retired", f"in release {record.retired_in}; no longer in the catalogue"))
-    blocks.append(("What it signals", guidance.signals))
+    retired_in = data.get("retired_in")
+    if retired_in is not None:
+        blocks.append(("Retired", f"in release {retired_in}; no longer in the catalogue"))
+    blocks.append(("What it signals", guidance["signals"]))
     blocks.append(("Ambiguity", f"{ambiguity} ({AMBIGUITY_HANDLING[ambiguity]})"))
-    if guidance.benign_uses:
-        blocks.append(("Benign uses", guidance.benign_uses))
-    if guidance.known_collisions:
-        blocks.append(("Known collisions", guidance.known_collisions))
-    blocks.append(("Summary", record.summary["en"]))
-    kind, detail = _kind(record), _detail(record)
+    if guidance.get("benign_uses"):
+        blocks.append(("Benign uses", guidance["benign_uses"]))
+    if guidance.get("known_collisions"):
+        blocks.append(("Known collisions", guidance["known_collisions"]))
+    blocks.append(("Summary", data["summary"]["en"]))
+    kind, detail = data["type"], _detail(data)
     blocks.append(("Type", f"{kind} ({detail})" if detail else kind))
-    blocks.append(("Status", record.status))
-    if record.aliases:
-        blocks.append(("Aliases", "; ".join(a.value for a in record.aliases)))
-    if record.ideologies:
-        blocks.append(("Ideologies", ", ".join(record.ideologies)))
-    if record.regions:
-        blocks.append(("Regions", ", ".join(record.regions)))
-    blocks.append(("Marking", f"TLP:{record.tlp}"))
+    blocks.append(("Status", data["status"]))
+    if data.get("aliases"):
+        blocks.append(("Aliases", "; ".join(a["value"] for a in data["aliases"])))
+    if data.get("ideologies"):
+        blocks.append(("Ideologies", ", ".join(data["ideologies"])))
+    if data.get("regions"):
+        blocks.append(("Regions", ", ".join(data["regions"])))
+    blocks.append(("Marking", f"TLP:{data['tlp']}"))
     return blocks
 
 
@@ -110,17 +118,27 @@ def _raw_html(blocks: list[Block]) -> str:
 
 def record_summary_text(record: RecordBase) -> str:
     """Plain-text summary, guidance first, one `Label: value` line (or list) per block."""
-    return clean_text(_raw_text(_blocks(record)))
+    return data_summary_text(dump_record(record))
+
+
+def data_summary_text(data: Mapping[str, Any]) -> str:
+    """`record_summary_text` of a record given as plain data."""
+    return clean_text(_raw_text(_blocks(data)))
 
 
 def record_summary_html(record: RecordBase) -> str:
     """HTML summary with the same content as the text one; all record text escaped."""
-    return clean_text(_raw_html(_blocks(record)))
+    return clean_text(_raw_html(_blocks(dump_record(record))))
 
 
 def record_summaries(record: RecordBase) -> tuple[str, str]:
     """(text, html) summaries, sharing the work."""
-    blocks = _blocks(record)
+    return data_summaries(dump_record(record))
+
+
+def data_summaries(data: Mapping[str, Any]) -> tuple[str, str]:
+    """`record_summaries` of a record given as plain data."""
+    blocks = _blocks(data)
     raw = _raw_text(blocks)
     text = clean_text(raw)
     html = _raw_html(blocks)

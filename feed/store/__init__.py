@@ -5,6 +5,7 @@ takes a Session and never commits: the caller owns the transaction (see `transac
 """
 
 from feed.store.audit import AuditEntry, list_audit, record_audit
+from feed.store.common import StoredContent
 from feed.store.db import (
     check_ready,
     display_url,
@@ -20,9 +21,11 @@ from feed.store.importing import ImportResult, import_records
 from feed.store.meta import get_manifest, set_manifest
 from feed.store.notes import Note, add_note, list_notes
 from feed.store.records import (
+    ApprovedLinks,
     RecordSummary,
     RevisionInfo,
     approve_record,
+    approved_links,
     approved_records,
     current_records,
     get_record,
@@ -42,6 +45,7 @@ from feed.store.releases import (
     insert_release,
     latest_release,
     list_releases,
+    release_member_contents,
     release_member_revisions,
     release_members,
     set_release_approved,
@@ -50,6 +54,7 @@ from feed.store.releases import (
 from feed.store.tables import EditorialState, NoteKind, ReleaseState
 
 __all__ = [
+    "ApprovedLinks",
     "AuditEntry",
     "EditorialState",
     "ImportResult",
@@ -58,9 +63,11 @@ __all__ = [
     "RecordSummary",
     "ReleaseState",
     "RevisionInfo",
+    "StoredContent",
     "StoredRelease",
     "add_note",
     "approve_record",
+    "approved_links",
     "approved_records",
     "check_ready",
     "current_records",
@@ -85,6 +92,7 @@ __all__ = [
     "record_audit",
     "record_ids",
     "reject_record",
+    "release_member_contents",
     "release_member_revisions",
     "release_members",
     "retire_record",

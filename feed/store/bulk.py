@@ -39,10 +39,31 @@ def _value(value: Any, dialect: str) -> Any:
     return value  # str (including pre-encoded JSON), int, None
 
 
+_READY = frozenset({str, int, float, bool, type(None)})
+
+
+def _column(values: list[Any], dialect: str) -> list[Any]:
+    """One column's values as the driver takes them: most columns need nothing, and a
+    timestamp shared by the whole batch is formatted once."""
+    if {type(value) for value in values} <= _READY:
+        return values
+    formatted: dict[datetime, Any] = {}
+    out = []
+    for value in values:
+        if isinstance(value, datetime):
+            if value not in formatted:
+                formatted[value] = _value(value, dialect)
+            out.append(formatted[value])
+        else:
+            out.append(_value(value, dialect))
+    return out
+
+
 def _rows(
     rows: Sequence[dict[str, Any]], columns: list[str], dialect: str
 ) -> list[tuple[Any, ...]]:
-    return [tuple(_value(row[name], dialect) for name in columns) for row in rows]
+    columns_ready = [_column([row[name] for row in rows], dialect) for name in columns]
+    return list(zip(*columns_ready, strict=True))
 
 
 def _columns(table: sa.Table, row: dict[str, Any]) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from feed.store.db import translate_errors
 from feed.store.tables import metadata
 
 __all__ = [
+    "StoredContent",
     "audit_table",
     "build_record",
     "content_hash",
@@ -32,6 +34,18 @@ revisions_table = metadata.tables["record_revisions"]
 releases_table = metadata.tables["releases"]
 members_table = metadata.tables["release_members"]
 audit_table = metadata.tables["audit_log"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredContent:
+    """A record at one revision as the store keeps it, with no model built: its content was
+    validated when it was stored, and revisions never change."""
+
+    id: str
+    revision: int
+    created: datetime  # when the record was first stored
+    modified: datetime  # when this revision was stored
+    content: dict[str, Any]  # the revision body: `content_of` the record
 
 
 def utcnow() -> datetime:

@@ -9,12 +9,12 @@ from datetime import datetime
 from itertools import islice
 from typing import Any, NamedTuple
 
-import orjson
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from feed.errors import ConflictError, StateError
-from feed.model import AnyRecord, content_of
+from feed.gcpause import gc_paused
+from feed.model import AnyRecord, EncodedRecord
 from feed.store.audit import record_audit
 from feed.store.bulk import bulk_insert, bulk_update
 from feed.store.common import records_table, revisions_table, utcnow
@@ -50,10 +50,12 @@ class _Batch:
     refused: list[str]
 
 
-def _chunks(records: Iterable[AnyRecord], size: int) -> Iterator[list[AnyRecord]]:
+def _chunks(
+    records: Iterable[AnyRecord | EncodedRecord], size: int
+) -> Iterator[list[EncodedRecord]]:
     iterator = iter(records)
     while chunk := list(islice(iterator, size)):
-        yield chunk
+        yield [r if isinstance(r, EncodedRecord) else EncodedRecord.of(r) for r in chunk]
 
 
 class _Current(NamedTuple):
@@ -79,7 +81,7 @@ def _existing(session: Session, ids: list[str]) -> dict[str, _Current]:
 
 def _plan(
     session: Session,
-    chunk: list[AnyRecord],
+    chunk: list[EncodedRecord],
     *,
     author: str,
     comment: str,
@@ -92,8 +94,7 @@ def _plan(
     state = EditorialState.APPROVED if approve else EditorialState.DRAFT
     approval: dict[str, Any] = {"approved_by": author, "approved_at": at} if approve else {}
     for record in chunk:
-        encoded = orjson.dumps(content_of(record), option=orjson.OPT_SORT_KEYS)
-        digest = hashlib.sha256(encoded).hexdigest()
+        digest = hashlib.sha256(record.content).hexdigest()
         old = existing.get(record.id)
         if old is not None and old.content_hash == digest:
             if approve and old.state in (EditorialState.DRAFT, EditorialState.IN_REVIEW):
@@ -115,7 +116,7 @@ def _plan(
                 {
                     "id": record.id,
                     "type": record.type,
-                    "uuid": str(record.uuid),
+                    "uuid": record.uuid,
                     "name": record.name,
                     "revision": 1,
                     "state": state.value,
@@ -141,7 +142,7 @@ def _plan(
             {
                 "record_id": record.id,
                 "revision": revision,
-                "body": encoded.decode(),
+                "body": record.content.decode(),
                 "content_hash": digest,
                 "author": author,
                 "created": at,
@@ -161,7 +162,7 @@ def _write(session: Session, batch: _Batch) -> None:
 
 def import_records(
     session: Session,
-    records: Iterable[AnyRecord],
+    records: Iterable[AnyRecord | EncodedRecord],
     *,
     author: str,
     comment: str = "",
@@ -169,7 +170,8 @@ def import_records(
     progress: Callable[[int], None] | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> ImportResult:
-    """Store many validated records at once, in the caller's transaction.
+    """Store many validated records (models, or encoded as validation hands them over) at once,
+    in the caller's transaction.
 
     New content becomes a new revision by `author` (new records start at revision 1);
     unchanged content adds nothing. Without `approve`, new revisions are drafts; with it,
@@ -182,7 +184,7 @@ def import_records(
     seen: set[str] = set()
     added = changed = unchanged = approved = 0
     refused: list[str] = []
-    with translate_errors():
+    with translate_errors(), gc_paused():
         for chunk in _chunks(records, batch_size):
             for record in chunk:
                 if record.id in seen:

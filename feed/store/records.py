@@ -6,19 +6,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from feed.errors import ConflictError, FourEyesError, NotFoundError, StateError
 from feed.model import AnyRecord, content_of
 from feed.store.audit import record_audit
-from feed.store.common import build_record, content_hash, flush, utcnow
+from feed.store.common import (
+    build_record,
+    content_hash,
+    flush,
+    records_table,
+    revisions_table,
+    utcnow,
+)
 from feed.store.notes import append_note
 from feed.store.tables import EditorialState, NoteKind, RecordRow, RevisionRow
 
 __all__ = [
+    "ApprovedLinks",
     "RecordSummary",
     "RevisionInfo",
     "approve_record",
+    "approved_links",
     "approved_records",
     "current_records",
     "get_record",
@@ -318,6 +328,38 @@ def _records_at(session: Session, revision: Any, *, include_retired: bool) -> li
 def approved_records(session: Session) -> list[AnyRecord]:
     """The latest approved revision of every record that is not retired, sorted by id."""
     return _records_at(session, col(RecordRow.approved_revision), include_retired=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovedLinks:
+    """A record's approved revision and what its content points at (no model, no body)."""
+
+    id: str
+    revision: int
+    relations: list[dict[str, Any]]  # as stored: {"type": ..., "target": ...}
+    affiliates: list[str]
+
+
+def approved_links(session: Session) -> list[ApprovedLinks]:
+    """What a new release freezes, cheaply: each record that is not retired, at its approved
+    revision, with its relations and affiliates read out of the stored body by the database
+    (no body crosses over whole, no model is built). Sorted by id."""
+    r, v = records_table.c, revisions_table.c
+    query = (
+        sa.select(r.id, v.revision, v.body["relations"], v.body["affiliates"])
+        .select_from(
+            records_table.join(
+                revisions_table, (v.record_id == r.id) & (v.revision == r.approved_revision)
+            )
+        )
+        .where(r.state != EditorialState.RETIRED.value)
+    )
+    rows = [
+        ApprovedLinks(rid, revision, relations or [], affiliates or [])
+        for rid, revision, relations, affiliates in session.connection().execute(query)
+    ]
+    rows.sort(key=lambda row: row.id)  # code point order, whatever the SQL collation
+    return rows
 
 
 def current_records(session: Session, *, include_retired: bool = False) -> list[AnyRecord]:

@@ -11,11 +11,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from feed.errors import ConflictError, ImmutableReleaseError, NotFoundError, StateError
 from feed.model import AnyRecord, Counts
-from feed.store.common import build_record, flush, members_table
+from feed.store.bulk import bulk_insert
+from feed.store.common import (
+    StoredContent,
+    build_record,
+    flush,
+    members_table,
+    records_table,
+    revisions_table,
+)
 from feed.store.db import translate_errors
 from feed.store.tables import RecordRow, ReleaseMemberRow, ReleaseRow, ReleaseState, RevisionRow
 
@@ -25,6 +34,7 @@ __all__ = [
     "insert_release",
     "latest_release",
     "list_releases",
+    "release_member_contents",
     "release_member_revisions",
     "release_members",
     "set_release_approved",
@@ -102,15 +112,15 @@ def insert_release(
     )
     session.add(row)
     flush(session)
-    if members:
-        with translate_errors():
-            session.connection().execute(
-                members_table.insert(),
-                [
-                    {"release_version": version, "record_id": record_id, "revision": revision}
-                    for record_id, revision in members
-                ],
-            )
+    with translate_errors():
+        bulk_insert(
+            session,
+            members_table,
+            [
+                {"release_version": version, "record_id": record_id, "revision": revision}
+                for record_id, revision in members
+            ],
+        )
     return _stored(row)
 
 
@@ -172,6 +182,28 @@ def release_member_revisions(session: Session, version: str) -> dict[str, int]:
         ReleaseMemberRow.release_version == version
     )
     return dict(session.exec(query).all())
+
+
+def release_member_contents(session: Session, version: str) -> list[StoredContent]:
+    """The members of a release at their frozen revisions, as stored, sorted by id.
+
+    What publication renders from (see `feed.render.sources`): 100k records read this way
+    cost a JSON parse each instead of a model each.
+    """
+    _row(session, version)
+    r, v, m = records_table.c, revisions_table.c, members_table.c
+    query = (
+        sa.select(r.id, v.revision, r.created, v.created, v.body)
+        .select_from(
+            members_table.join(
+                revisions_table, (v.record_id == m.record_id) & (v.revision == m.revision)
+            ).join(records_table, r.id == v.record_id)
+        )
+        .where(m.release_version == version)
+    )
+    rows = [StoredContent(*row) for row in session.connection().execute(query)]
+    rows.sort(key=lambda member: member.id)  # code point order, whatever the SQL collation
+    return rows
 
 
 def release_members(session: Session, version: str) -> list[AnyRecord]:

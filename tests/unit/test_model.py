@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import pytest
 from pydantic import ValidationError
 
-from feed.model import dump_record, parse_record, record_uuid, records_digest
+from feed.model import (
+    EncodedRecord,
+    content_of,
+    dump_record,
+    parse_record,
+    record_uuid,
+    records_digest,
+)
 from feed.synthetic import synthetic_record, synthetic_record_data
+
+from .catalogue.helpers import full_records
 
 
 def _minimal() -> dict[str, Any]:
@@ -60,3 +71,17 @@ def test_records_digest_ignores_order_and_sees_any_change() -> None:
     assert records_digest([a, b]) == records_digest([b, a])
     changed = synthetic_record(2, variant=1)
     assert records_digest([a, b]) != records_digest([a, changed])
+
+
+def test_an_encoded_record_holds_exactly_the_canonical_content_the_store_hashes() -> None:
+    stored = synthetic_record(7).model_copy(
+        update={"revision": 4, "created": datetime(2022, 1, 2, 3, 4, 5, tzinfo=UTC)}
+    )
+    for record in [*full_records(), stored]:
+        encoded = EncodedRecord.of(record)
+        assert encoded.content == orjson.dumps(content_of(record), option=orjson.OPT_SORT_KEYS)
+        assert (encoded.id, encoded.type, encoded.name) == (record.id, record.type, record.name)
+        assert encoded.uuid == str(record.uuid)
+        assert encoded.decode() == record.model_copy(
+            update={"revision": 1, "created": None, "modified": None}
+        )
