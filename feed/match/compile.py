@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -250,12 +250,41 @@ def _file_indicators(record: AnyRecord, ref: RecordRef) -> Iterable[FileIndicato
                 yield FileIndicator(ref, h.algorithm.value, h.value, label)
 
 
+#: Trie levels laid out first, together, when an automaton is built (see `_automaton`).
+_SHALLOW = 4
+
+
 def _automaton(keys: dict[str, list[TextIndicator]]) -> Any:
+    """An Aho-Corasick automaton over `keys`, laid out for fast scanning.
+
+    Scanning spends much of its time in the shallow states, which every character falls back
+    to along failure links, and pyahocorasick looks up a state's children one by one, in the
+    order they were added. So the first `_SHALLOW` levels of the trie are built level by level
+    (their nodes are then allocated next to each other and stay in cache), each level in order
+    of character frequency (the commonest characters are found first); deeper keys follow in
+    sorted order. Prefixes added only to lay out a level are unmarked again: the words are
+    exactly `keys`.
+    """
     if not keys:
         return None
+    counts = Counter("".join(keys))
+    rank = {ord(ch): chr(0xF0000 + n) for n, (ch, _) in enumerate(counts.most_common())}
     automaton = ahocorasick.Automaton()
-    for key, compiled in keys.items():
-        automaton.add_word(key, (len(key), tuple(compiled)))
+    placeholders = []
+    for depth in range(1, _SHALLOW + 1):
+        level = {key[:depth] for key in keys if len(key) >= depth}
+        for word in sorted(level, key=lambda word: word.translate(rank)):
+            compiled = keys.get(word)
+            if compiled is None:
+                placeholders.append(word)
+                automaton.add_word(word, None)
+            else:
+                automaton.add_word(word, (depth, tuple(compiled)))
+    for key in sorted(keys):
+        if len(key) > _SHALLOW:
+            automaton.add_word(key, (len(key), tuple(keys[key])))
+    for word in placeholders:
+        automaton.remove_word(word)
     automaton.make_automaton()
     return automaton
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from itertools import islice, repeat
 from pathlib import Path
 from typing import TextIO
 
@@ -34,6 +35,8 @@ __all__ = ["BATCH_CHARS", "Matcher"]
 #: Characters searched per batch: large enough that per-call overhead vanishes, small enough to
 #: stay in cache and bound memory.
 BATCH_CHARS = 1 << 18
+#: Texts taken at a time by `match_many`.
+_CHUNK = 128
 #: Characters read at a time from a stream.
 READ_CHARS = 1 << 20
 
@@ -112,6 +115,16 @@ def group_hits(hits: list[Hit]) -> list[RecordMatches]:
     ]
 
 
+def _grouped(hits: dict[int, list[Hit]], start: int, stop: int) -> Iterator[list[RecordMatches]]:
+    """The grouped matches of documents `start` to `stop` (excluded), taken out of `hits`."""
+    for doc in sorted(doc for doc in hits if doc < stop):
+        # Most documents match nothing: their empty lists are made in C, not one by one.
+        yield from map(list, repeat((), doc - start))
+        yield group_hits(hits.pop(doc))
+        start = doc + 1
+    yield from map(list, repeat((), stop - start))
+
+
 class _Batch:
     """Texts waiting to be searched together, and the hits found so far per document."""
 
@@ -137,6 +150,24 @@ class _Batch:
                 self.docs.append(doc)
                 self.offsets.append(offset + start)
         self.size += len(text)
+        return self.size >= BATCH_CHARS
+
+    def add_many(self, first: int, texts: list[str]) -> bool:
+        """Queue whole documents `first`, `first + 1`, ...; True when the batch is full.
+
+        The usual case (no NUL, none overlong) is checked and queued with C-level calls, not
+        one Python call per text.
+        """
+        if max(map(len, texts)) <= MAX_SEGMENT and not any(
+            map(str.__contains__, texts, repeat(SEPARATOR))
+        ):
+            self.texts += texts
+            self.docs += range(first, first + len(texts))
+            self.offsets += repeat(0, len(texts))
+            self.size += sum(map(len, texts))
+        else:
+            for doc, text in enumerate(texts, first):
+                self.add(doc, text)
         return self.size >= BATCH_CHARS
 
     def flush(self) -> int:
@@ -198,22 +229,17 @@ class Matcher:
         Texts are searched in batches, so this is much faster than calling `match` per text.
         """
         batch = _Batch(self.catalogue)
-        hits = batch.hits
-        done = 0
-        doc = -1
-        for doc, text in enumerate(texts):
-            if batch.add(doc, text):
-                # The last document of a batch may continue in the next one.
-                last = batch.flush()
-                while done < last:
-                    found = hits.pop(done, None)
-                    yield group_hits(found) if found else []
-                    done += 1
+        queued = done = 0
+        pending = iter(texts)
+        while chunk := list(islice(pending, _CHUNK)):
+            full = batch.add_many(queued, chunk)
+            queued += len(chunk)
+            if full:
+                batch.flush()
+                yield from _grouped(batch.hits, done, queued)
+                done = queued
         batch.flush()
-        while done <= doc:
-            found = hits.pop(done, None)
-            yield group_hits(found) if found else []
-            done += 1
+        yield from _grouped(batch.hits, done, queued)
 
     def scan(self, stream: TextIO) -> list[RecordMatches]:
         """Matches in one long text read from a stream, with memory bounded by the batch size.
