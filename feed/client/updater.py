@@ -30,12 +30,12 @@ from tuf.api.metadata import Metadata, Root
 from tuf.ngclient import Updater, UpdaterConfig
 
 from feed import __version__
+from feed.client.assemble import assemble_package
 from feed.client.catalogue import Catalogue
 from feed.client.delta import (
     ChangeCounts,
     PackageHead,
     apply_changes,
-    assemble_package,
     count_changes,
     parse_changes,
     parse_head,
