@@ -22,7 +22,7 @@ from feed.client.index import IndexedRecords, RecordBytes, RecordIndex
 from feed.client.state import MirrorContent, MirrorState, TargetRelease
 from feed.errors import DeltaError
 
-__all__ = ["assemble_package"]
+__all__ = ["Run", "Single", "assemble_package"]
 
 _TAIL = b"]}\n"
 #: Records per hashed batch: about 1 MB of a typical catalogue, small enough to stay cached.
