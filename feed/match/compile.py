@@ -251,38 +251,41 @@ def _file_indicators(record: AnyRecord, ref: RecordRef) -> Iterable[FileIndicato
 
 
 #: Trie levels laid out first, together, when an automaton is built (see `_automaton`).
-_SHALLOW = 4
+#: Depths up to which the trie's nodes are allocated, in turn, when an automaton is built: the
+#: first levels one by one, then the rest of the shallow ones, then the deeper ones (see
+#: `_automaton`).
+_LAYOUT = (1, 2, 4, 6, 8)
 
 
 def _automaton(keys: dict[str, list[TextIndicator]]) -> Any:
     """An Aho-Corasick automaton over `keys`, laid out for fast scanning.
 
-    Scanning spends much of its time in the shallow states, which every character falls back
-    to along failure links, and pyahocorasick looks up a state's children one by one, in the
-    order they were added. So the first `_SHALLOW` levels of the trie are built level by level
-    (their nodes are then allocated next to each other and stay in cache), each level in order
-    of character frequency (the commonest characters are found first); deeper keys follow in
-    sorted order. Prefixes added only to lay out a level are unmarked again: the words are
-    exactly `keys`.
+    Scanning spends much of its time in shallow states, which every character falls back to
+    along failure links, and pyahocorasick looks up a state's children one by one, in the
+    order they were added. So the nodes are allocated shallow first, in the steps `_LAYOUT`
+    gives: the first levels one by one, then the rest of the shallow ones, then the deeper
+    nodes (the shallow nodes sit next to each other and stay in cache), and every node's children in
+    order of character frequency (the commonest characters are found first). Prefixes added
+    only for the layout are unmarked again: the words are exactly `keys`.
     """
     if not keys:
         return None
     counts = Counter("".join(keys))
     rank = {ord(ch): chr(0xF0000 + n) for n, (ch, _) in enumerate(counts.most_common())}
+    ordered = sorted(keys, key=lambda key: key.translate(rank))
     automaton = ahocorasick.Automaton()
-    placeholders = []
-    for depth in range(1, _SHALLOW + 1):
-        level = {key[:depth] for key in keys if len(key) >= depth}
-        for word in sorted(level, key=lambda word: word.translate(rank)):
-            compiled = keys.get(word)
-            if compiled is None:
-                placeholders.append(word)
-                automaton.add_word(word, None)
-            else:
-                automaton.add_word(word, (depth, tuple(compiled)))
-    for key in sorted(keys):
-        if len(key) > _SHALLOW:
-            automaton.add_word(key, (len(key), tuple(keys[key])))
+    placeholders: set[str] = set()
+    done = 0
+    for depth in (*_LAYOUT, max(map(len, keys))):
+        for key in ordered:
+            if done < len(key) <= depth:
+                automaton.add_word(key, (len(key), tuple(keys[key])))
+            elif len(key) > depth:
+                word = key[:depth]
+                if word not in keys and word not in placeholders:
+                    placeholders.add(word)
+                    automaton.add_word(word, None)
+        done = depth
     for word in placeholders:
         automaton.remove_word(word)
     automaton.make_automaton()
