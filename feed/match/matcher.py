@@ -158,13 +158,18 @@ class _Batch:
         The usual case (no NUL, none overlong) is checked and queued with C-level calls, not
         one Python call per text.
         """
-        if max(map(len, texts)) <= MAX_SEGMENT and not any(
-            map(str.__contains__, texts, repeat(SEPARATOR))
-        ):
+        size = sum(map(len, texts))
+        if size <= MAX_SEGMENT:  # short texts (the usual case): one search for NUL in all
+            whole = SEPARATOR not in "".join(texts)
+        else:
+            whole = max(map(len, texts)) <= MAX_SEGMENT and not any(
+                map(str.__contains__, texts, repeat(SEPARATOR))
+            )
+        if whole:
             self.texts += texts
             self.docs += range(first, first + len(texts))
             self.offsets += repeat(0, len(texts))
-            self.size += sum(map(len, texts))
+            self.size += size
         else:
             for doc, text in enumerate(texts, first):
                 self.add(doc, text)
