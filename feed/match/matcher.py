@@ -189,7 +189,7 @@ class Matcher:
     """Find a catalogue's indicators in text and files.
 
     Build it once (`from_records`, `from_package`, `from_mirror`; building 100k patterns takes
-    about a second) and reuse it: matching is thread-safe reading of immutable automata.
+    about two seconds) and reuse it: matching is thread-safe reading of immutable automata.
     """
 
     def __init__(self, catalogue: Catalogue) -> None:
