@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
@@ -50,6 +50,7 @@ def assemble_package(
     target: TargetRelease,
     *,
     base: MirrorContent | None = None,
+    write: Callable[[Sequence[RecordBytes]], object] | None = None,
 ) -> MirrorContent:
     """Rebuild `package.json` from its head and records; it must be the published one.
 
@@ -57,6 +58,8 @@ def assemble_package(
     sha256 of the signed target: only then are they the release, record for record.
     `base`, the package the records came from (`records` being its records with changes laid
     over them), lets runs of records it holds in a row be taken as single slices of it.
+    `write`, if given, is handed the package's pieces to write out while they are hashed;
+    its errors are raised once the hashes have been checked.
     """
     release = head.release
     if (release.version, release.sequence) != (target.version, target.sequence):
@@ -67,8 +70,9 @@ def assemble_package(
     old = _base_of(records, base)
     layout = _changed_layout(records, old) if old is not None else _plain_layout(records)
     parts = _parts(head.head, layout, old)
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:
         package = pool.submit(_sha256_and_length, parts)
+        written = pool.submit(write, parts) if write is not None else None
         digest = _records_digest(layout, old)
         sha256, length = package.result()
     if digest != head.records_digest:
@@ -81,6 +85,8 @@ def assemble_package(
             f"the rebuilt package ({length:,} bytes, sha256 {sha256}) is not the published "
             f"{target.path} ({target.length:,} bytes, sha256 {target.sha256})"
         )
+    if written is not None:
+        written.result()
     state = MirrorState(
         catalogue=release.catalogue,
         version=release.version,

@@ -22,6 +22,7 @@ import mmap
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,14 +158,28 @@ class Mirror:
 
     # -- writing
 
+    def stage_package(self, chunks: Iterable[RecordBytes]) -> Path:
+        """Write a package's bytes to a synced file in the work folder, for `commit` to make
+        the mirror's by a rename (a delta pull writes while it still checks the hashes)."""
+        path = self.work_dir / f"{uuid.uuid4().hex}.{PACKAGE}"
+        try:
+            _write_synced(path, chunks)
+        except OSError as error:
+            raise _store_error(error, f"write the mirror {self.root}") from None
+        return path
+
     def commit(
         self,
         content: MirrorContent | None,
         *,
         http_cache: Mapping[str, CachedResponse],
         pinned_root: bytes | None = None,
+        staged: Path | None = None,
     ) -> None:
-        """Make `content` the mirror (package, record index, then state) and save the caches."""
+        """Make `content` the mirror (package, record index, then state) and save the caches.
+
+        `staged`, when given, holds the package's bytes already (`stage_package`).
+        """
         try:
             if pinned_root is not None and not self._root_file.exists():
                 atomic_write(self._root_file, pinned_root, mode=0o644)
@@ -172,7 +187,11 @@ class Mirror:
                 if content.index is not None:
                     index = encode_index(content.index, sha256=content.state.sha256)
                     atomic_write(self._index, index, mode=0o644)
-                _atomic_write_chunks(self.package_path, content.chunks)
+                if staged is not None:
+                    os.replace(staged, self.package_path)
+                    _sync_folder(self.root)
+                else:
+                    _atomic_write_chunks(self.package_path, content.chunks)
                 state = {
                     "format": _STATE_FORMAT,
                     "mirror": content.state.to_dict(),
@@ -199,12 +218,26 @@ def _map(path: Path) -> mmap.mmap:
 
 
 def _atomic_write_chunks(path: Path, chunks: Iterable[RecordBytes]) -> None:
-    """`atomic_write` for a file given in pieces: temp file, fsync, rename, folder fsync.
+    """`atomic_write` for a file given in pieces: temp file, fsync, rename, folder fsync."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    _write_synced(Path(tmp), chunks)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _sync_folder(path.parent)
+
+
+def _write_synced(path: Path, chunks: Iterable[RecordBytes]) -> None:
+    """Write `path` (mode 644) from pieces and fsync it; on any failure, remove it.
 
     Large pieces go to the kernel as they are (no copy through a buffer); small ones are
     gathered into about a megabyte first.
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         os.fchmod(fd, 0o644)
         pending: list[RecordBytes] = []
@@ -222,20 +255,20 @@ def _atomic_write_chunks(path: Path, chunks: Iterable[RecordBytes]) -> None:
                 pending, size = [], 0
         _write_all(fd, b"".join(pending))
         os.fsync(fd)
-        os.close(fd)
-        fd = -1
-        os.replace(tmp, path)
     except BaseException:
-        if fd >= 0:
-            os.close(fd)
+        os.close(fd)
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+            os.unlink(path)
         raise
-    folder = os.open(path.parent, os.O_RDONLY)
+    os.close(fd)
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(folder)
+        os.fsync(fd)
     finally:
-        os.close(folder)
+        os.close(fd)
 
 
 def _write_all(fd: int, data: RecordBytes) -> None:
