@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -56,6 +57,8 @@ RELEASES = "releases.json"
 #: Where the records array starts in a canonical package (ADR 0004: records come last).
 RECORDS_MARKER = b',"records":['
 _TAIL = b"]}\n"
+#: Records compared at a time when locating them in a package: about 1 MB.
+_BATCH = 256
 #: A ValidationFailed names this many problems at most: enough to act on, never megabytes.
 _MAX_PROBLEMS = 50
 _VERSION = re.compile(VERSION_PATTERN)
@@ -308,21 +311,33 @@ def _checked_records(raw_records: Sequence[Any], file: str) -> dict[str, bytes]:
 
 
 def _index(data: bytes, records: Mapping[str, bytes]) -> RecordIndex | None:
-    """Where each record's canonical bytes sit in `data`, if the layout is the canonical one."""
+    """Where each record's canonical bytes sit in `data`, if the layout is the canonical one.
+
+    Records are compared a batch at a time, joined as the package joins them: one comparison
+    in C per batch instead of one slice per record.
+    """
     start = data.find(RECORDS_MARKER)
     if start < 0:
         return None
     position = start + len(RECORDS_MARKER)
-    spans = []
     view = memoryview(data)
-    for number, (record_id, encoded) in enumerate(records.items()):
-        if number:
+    encoded = list(records.values())
+    offsets = array("q")
+    for first in range(0, len(encoded), _BATCH):
+        batch = encoded[first : first + _BATCH]
+        if first:
             if data[position : position + 1] != b",":
                 return None
             position += 1
-        end = position + len(encoded)
-        if view[position:end] != encoded:
+        joined = b",".join(batch)
+        if view[position : position + len(joined)] != joined:
             return None
-        spans.append((record_id, position, end))
-        position = end
-    return RecordIndex.of(spans) if view[position:] == _TAIL else None
+        for record in batch:
+            offsets.append(position)
+            position += len(record)
+            offsets.append(position)
+            position += 1
+        position -= 1
+    if view[position:] != _TAIL:
+        return None
+    return RecordIndex(list(records), offsets)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
+from feed.client import state as state_module
 from feed.client.assemble import assemble_package
 from feed.client.delta import (
     Delta,
@@ -107,6 +108,22 @@ def test_valid_package_is_accepted_with_each_record_located(base: MirrorContent)
     assert base.spans is not None
     for record_id, start, end in base.spans:
         assert orjson.loads(base.data[start:end])["id"] == record_id
+
+
+def test_records_are_located_across_batches_and_a_stray_byte_between_them_is_noticed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(state_module, "_BATCH", 4)
+    data = _package(records(6))
+    content = verify_package(data, _target(data))
+    assert content.index is not None
+    assert [orjson.loads(data[start:end])["id"] for _, start, end in content.index.spans()] == [
+        r.id for r in sorted(records(6), key=lambda r: r.id)
+    ]
+    # A space after the comma that joins the fourth and fifth records: valid JSON, not canonical.
+    fourth = content.index.offsets[7]
+    spaced = data[: fourth + 1] + b" " + data[fourth + 1 :]
+    assert verify_package(spaced, _target(spaced)).index is None
 
 
 def test_records_digest_matches_the_models_definition() -> None:
