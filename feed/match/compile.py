@@ -265,9 +265,9 @@ def _automaton(keys: dict[str, list[TextIndicator]]) -> Any:
     along failure links, and pyahocorasick looks up a state's children one by one, in the
     order they were added. So the nodes are allocated shallow first, in the steps `_LAYOUT`
     gives: the first levels one by one, then the rest of the shallow ones, then the deeper
-    nodes (the shallow nodes sit next to each other and stay in cache), and every node's children in
-    order of character frequency (the commonest characters are found first). Prefixes added
-    only for the layout are unmarked again: the words are exactly `keys`.
+    nodes (the shallow nodes sit next to each other and stay in cache); and every node's
+    children in order of character frequency (the commonest are found first). Prefixes
+    added only for the layout are unmarked again: the words are exactly `keys`.
     """
     if not keys:
         return None
@@ -275,18 +275,18 @@ def _automaton(keys: dict[str, list[TextIndicator]]) -> Any:
     rank = {ord(ch): chr(0xF0000 + n) for n, (ch, _) in enumerate(counts.most_common())}
     ordered = sorted(keys, key=lambda key: key.translate(rank))
     automaton = ahocorasick.Automaton()
-    placeholders: set[str] = set()
-    done = 0
+    placeholders: list[str] = []
+    pending = ordered
     for depth in (*_LAYOUT, max(map(len, keys))):
-        for key in ordered:
-            if done < len(key) <= depth:
-                automaton.add_word(key, (len(key), tuple(keys[key])))
-            elif len(key) > depth:
-                word = key[:depth]
-                if word not in keys and word not in placeholders:
-                    placeholders.add(word)
-                    automaton.add_word(word, None)
-        done = depth
+        # Each prefix once, in the frequency order of the keys it starts.
+        for word in dict.fromkeys([key[:depth] for key in pending]):
+            compiled = keys.get(word)
+            if compiled is not None:
+                automaton.add_word(word, (len(word), tuple(compiled)))
+            else:
+                placeholders.append(word)
+                automaton.add_word(word, None)
+        pending = [key for key in pending if len(key) > depth]
     for word in placeholders:
         automaton.remove_word(word)
     automaton.make_automaton()
