@@ -115,16 +115,6 @@ def group_hits(hits: list[Hit]) -> list[RecordMatches]:
     ]
 
 
-def _grouped(hits: dict[int, list[Hit]], start: int, stop: int) -> Iterator[list[RecordMatches]]:
-    """The grouped matches of documents `start` to `stop` (excluded), taken out of `hits`."""
-    for doc in sorted(doc for doc in hits if doc < stop):
-        # Most documents match nothing: their empty lists are made in C, not one by one.
-        yield from map(list, repeat((), doc - start))
-        yield group_hits(hits.pop(doc))
-        start = doc + 1
-    yield from map(list, repeat((), stop - start))
-
-
 class _Batch:
     """Texts waiting to be searched together, and the hits found so far per document."""
 
@@ -234,17 +224,26 @@ class Matcher:
         Texts are searched in batches, so this is much faster than calling `match` per text.
         """
         batch = _Batch(self.catalogue)
+        hits = batch.hits
         queued = done = 0
         pending = iter(texts)
-        while chunk := list(islice(pending, _CHUNK)):
-            full = batch.add_many(queued, chunk)
-            queued += len(chunk)
-            if full:
-                batch.flush()
-                yield from _grouped(batch.hits, done, queued)
-                done = queued
-        batch.flush()
-        yield from _grouped(batch.hits, done, queued)
+        while True:
+            chunk = list(islice(pending, _CHUNK))
+            if chunk:
+                full = batch.add_many(queued, chunk)
+                queued += len(chunk)
+                if not full:
+                    continue
+            batch.flush()
+            # Most texts match nothing: their empty lists are made in C, not one by one.
+            for doc in sorted(hits):
+                yield from map(list, repeat((), doc - done))
+                yield group_hits(hits.pop(doc))
+                done = doc + 1
+            yield from map(list, repeat((), queued - done))
+            done = queued
+            if not chunk:
+                return
 
     def scan(self, stream: TextIO) -> list[RecordMatches]:
         """Matches in one long text read from a stream, with memory bounded by the batch size.
