@@ -165,14 +165,12 @@ class _Batch:
                 self.add(doc, text)
         return self.size >= BATCH_CHARS
 
-    def flush(self) -> int:
-        """Search the queued texts; returns the last document seen (-1 if none)."""
-        last = self.docs[-1] if self.docs else -1
+    def flush(self) -> None:
+        """Search the queued texts, filing their hits under their documents."""
         for hit in search_batch(self.catalogue, self.texts):
             doc = self.docs[hit.text_no]
             self.hits[doc].append(hit.placed(doc, self.offsets[hit.text_no]))
         self.texts, self.docs, self.offsets, self.size = [], [], [], 0
-        return last
 
 
 class Matcher:
