@@ -6,7 +6,7 @@
     <DIR>/.kpfeed/records.idx       where each record sits in package.json (for deltas)
     <DIR>/.kpfeed/http-cache.json   ETag and body of timestamp.json (conditional requests)
     <DIR>/.kpfeed/trusted-root.json the root pinned at the first pull
-    <DIR>/.kpfeed/work/             downloads in progress
+    <DIR>/.kpfeed/work/             downloads and rebuilt packages in progress
 
 Every file is replaced atomically (temp file, fsync, rename), `package.json` before the state
 that names it, so a crash leaves the old mirror or the new one, and a mismatch between the two
