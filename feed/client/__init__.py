@@ -6,7 +6,8 @@
 
 - `feed.client.fetch`: the fetch interface (`Fetcher`), its rules, `MemoryFetcher` for tests;
 - `feed.client.http`: `HttpxFetcher` (token, proxies, timeouts);
-- `feed.client.state`, `feed.client.delta`: the trusted mirror state and deltas, pure;
+- `feed.client.state`, `feed.client.delta`, `feed.client.assemble`: the trusted mirror state,
+  deltas and the package rebuilt from them, pure; `feed.client.index`: where each record sits;
 - `feed.client.mirror`: the mirror folder, written atomically;
 - `feed.client.updater`: `CatalogueClient`, the I/O around python-tuf's `Updater` (with
   `feed.client.primed`), returning `feed.client.result.PullResult`;

@@ -1,19 +1,17 @@
-"""Deltas as pure logic: which releases lie between, applying ADD/MOD/DEL, rebuilding the package.
+"""Deltas as pure logic: which releases lie between, applying ADD/MOD/DEL, the package head.
 
 A mirror one or more releases behind downloads `releases/<v>/changes.json` for each release
 after its own (found in `releases.json`), applies them in order, and rebuilds `package.json`
-from the result and the head of the published package (`format`, `release`,
-`records_digest`, which come before the records: ADR 0004). The rebuilt bytes must have the
-length and sha256 that the signed TUF metadata gives the published `package.json`: then the
-mirror is that package, byte for byte, without having downloaded it. Anything that does not
-fit raises DeltaError, and the updater downloads the full package instead.
+(`feed.client.assemble`) from the result and the head of the published package (`format`,
+`release`, `records_digest`, which come before the records: ADR 0004). The rebuilt bytes must
+have the length and sha256 that the signed TUF metadata gives the published `package.json`:
+then the mirror is that package, byte for byte, without having downloaded it. Anything that
+does not fit raises DeltaError, and the updater downloads the full package instead.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,10 +20,8 @@ from pydantic import ValidationError
 
 from feed.client.state import (
     RECORDS_MARKER,
-    MirrorContent,
     MirrorState,
     RecordBytes,
-    TargetRelease,
     pydantic_problems,
 )
 from feed.errors import DeltaError, ValidationFailed
@@ -33,21 +29,17 @@ from feed.model.release import ChangeSet, PublishedPackage, ReleaseInfo
 
 __all__ = [
     "ChangeCounts",
+    "ChangedRecords",
     "Delta",
     "PackageHead",
     "ReleaseStep",
     "apply_changes",
-    "assemble_package",
     "count_changes",
     "parse_changes",
     "parse_head",
     "release_steps",
     "releases_between",
 ]
-
-_TAIL = b"]}\n"
-#: Records per hashed batch: about 1 MB of a typical catalogue, small enough to stay cached.
-_BATCH = 256
 
 
 @dataclass(frozen=True)
@@ -130,17 +122,55 @@ def parse_changes(data: bytes, *, file: str) -> Delta:
     return Delta(file, changes, records)
 
 
+class ChangedRecords(Mapping[str, RecordBytes]):
+    """The records of a base with changes laid over them: `changes` maps an id to its new
+    canonical bytes, or to None when it was retired. Nothing of the base is copied, so
+    applying 1% of changes to 100k records costs the 1%."""
+
+    __slots__ = ("_len", "base", "changes")
+
+    def __init__(
+        self, base: Mapping[str, RecordBytes], changes: Mapping[str, RecordBytes | None]
+    ) -> None:
+        self.base = base
+        self.changes = dict(changes)
+        size = len(base)
+        for record_id, encoded in self.changes.items():
+            size += (encoded is not None) - (record_id in base)
+        self._len = size
+
+    def __getitem__(self, record_id: str) -> RecordBytes:
+        if record_id in self.changes:
+            encoded = self.changes[record_id]
+            if encoded is None:
+                raise KeyError(record_id)
+            return encoded
+        return self.base[record_id]
+
+    def __contains__(self, record_id: object) -> bool:
+        if record_id in self.changes:
+            return self.changes[record_id] is not None
+        return record_id in self.base
+
+    def __iter__(self) -> Iterator[str]:
+        kept = (record_id for record_id in self.base if record_id not in self.changes)
+        added = (record_id for record_id, encoded in self.changes.items() if encoded is not None)
+        return iter(sorted([*kept, *added]))
+
+    def __len__(self) -> int:
+        return self._len
+
+
 def apply_changes(
     records: Mapping[str, RecordBytes], state: MirrorState, deltas: Sequence[Delta]
-) -> tuple[dict[str, RecordBytes], set[str]]:
+) -> tuple[ChangedRecords, set[str]]:
     """Apply `deltas` in order to the mirror's records; the result and the ids touched.
 
     Each changes file must follow the release before it (catalogue, previous version and
     sequence, base digest). ADD needs a new id, MOD and DEL an existing one. The caller
     checks the result against the target release (`assemble_package`).
     """
-    result = dict(records)
-    touched: set[str] = set()
+    changed: dict[str, RecordBytes | None] = {}
     catalogue, version, sequence = state.catalogue, state.version, state.sequence
     digest = state.records_digest
     for delta in deltas:
@@ -158,20 +188,19 @@ def apply_changes(
                 f"{version} has {digest}"
             )
         for change in changes.changes:
-            exists = change.id in result
+            if change.id in changed:
+                exists = changed[change.id] is not None
+            else:
+                exists = change.id in records
             if change.op == "ADD" and exists:
                 raise DeltaError(f"{file}: ADD {change.id}, but release {version} holds it")
             if change.op != "ADD" and not exists:
                 raise DeltaError(
                     f"{file}: {change.op} {change.id}, but release {version} does not hold it"
                 )
-            if change.op == "DEL":
-                del result[change.id]
-            else:
-                result[change.id] = delta.records[change.id]
-            touched.add(change.id)
+            changed[change.id] = None if change.op == "DEL" else delta.records[change.id]
         version, sequence, digest = changes.version, changes.sequence, changes.records_digest
-    return result, touched
+    return ChangedRecords(records, changed), set(changed)
 
 
 @dataclass(frozen=True)
@@ -200,117 +229,6 @@ def parse_head(prefix: bytes, *, file: str) -> PackageHead:
         failed = ValidationFailed(pydantic_problems(error, file=file, record_id=None, prefix=""))
         raise DeltaError(f"{file}: its head is not a valid package head: {failed}") from None
     return PackageHead(prefix[: end + len(RECORDS_MARKER)], head.release, head.records_digest)
-
-
-def assemble_package(
-    head: PackageHead,
-    records: Mapping[str, RecordBytes],
-    target: TargetRelease,
-    *,
-    base: MirrorContent | None = None,
-) -> MirrorContent:
-    """Rebuild `package.json` from its head and records; it must be the published one.
-
-    DeltaError unless the records digest equals the head's and the bytes have the length and
-    sha256 of the signed target: only then are they the release, record for record.
-    `base`, the package the records came from, lets runs of records it already holds in the
-    same order be taken as single slices of it (a few thousand pieces instead of 200k).
-    """
-    release = head.release
-    if (release.version, release.sequence) != (target.version, target.sequence):
-        raise DeltaError(
-            f"the package head is release {release.version} (sequence {release.sequence}), "
-            f"not {target.version} (sequence {target.sequence})"
-        )
-    ids = sorted(records)
-    ordered = [records[record_id] for record_id in ids]
-    parts = _pieces(head.head, ids, records, base)
-    # hashlib lets go of the GIL on large buffers: the package hash runs beside the digest.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        package = pool.submit(_sha256_and_length, parts)
-        # The digest over batches joined in memory the cache holds: a few hundred hash
-        # updates instead of 200k, and never one 300 MB copy.
-        records_hash = hashlib.sha256()
-        for start in range(0, len(ordered), _BATCH):
-            records_hash.update(b"\n".join(ordered[start : start + _BATCH]))
-            records_hash.update(b"\n")
-        digest = records_hash.hexdigest()
-        sha256, length = package.result()
-    if digest != head.records_digest:
-        raise DeltaError(
-            f"the changes give records digest {digest}, but release {release.version} "
-            f"has {head.records_digest}"
-        )
-    if length != target.length or sha256 != target.sha256:
-        raise DeltaError(
-            f"the rebuilt package ({length:,} bytes, sha256 {sha256}) is not the published "
-            f"{target.path} ({target.length:,} bytes, sha256 {target.sha256})"
-        )
-    spans = []
-    position = len(head.head)
-    for record_id, encoded in zip(ids, ordered, strict=True):
-        spans.append((record_id, position, position + len(encoded)))
-        position += len(encoded) + 1
-    state = MirrorState(
-        catalogue=release.catalogue,
-        version=release.version,
-        sequence=release.sequence,
-        records_digest=digest,
-        sha256=sha256,
-        length=length,
-        records=len(records),
-    )
-    # The records as given (slices of the old package and the changed ones): no new slices.
-    return MirrorContent(tuple(parts), state, release, records, tuple(spans))
-
-
-def _sha256_and_length(parts: list[RecordBytes]) -> tuple[str, int]:
-    package_hash = hashlib.sha256()
-    for part in parts:
-        package_hash.update(part)
-    return package_hash.hexdigest(), sum(len(part) for part in parts)
-
-
-def _pieces(
-    head: bytes,
-    ids: list[str],
-    records: Mapping[str, RecordBytes],
-    base: MirrorContent | None,
-) -> list[RecordBytes]:
-    """head, record, ",", record, ..., tail; records that follow each other in `base` as
-    one slice of it (its canonical layout has exactly "," between records)."""
-    where: dict[str, tuple[int, int]] = {}
-    unchanged: Mapping[str, RecordBytes] = {}
-    view = None
-    if base is not None and base.spans is not None and len(base.chunks) == 1:
-        view = memoryview(base.chunks[0])
-        where = {record_id: (start, end) for record_id, start, end in base.spans}
-        unchanged = base.records
-    parts: list[RecordBytes] = [head]
-    run: tuple[int, int] | None = None
-    for number, record_id in enumerate(ids):
-        encoded = records[record_id]
-        span = where.get(record_id) if view is not None else None
-        if span is not None and encoded is not unchanged.get(record_id):
-            span = None  # changed since the base: its new bytes, not the old slice
-        if span is not None and run is not None and span[0] == run[1] + 1:
-            run = (run[0], span[1])
-            continue
-        if run is not None:
-            assert view is not None
-            parts.append(view[run[0] : run[1]])
-            run = None
-        if number:
-            parts.append(b",")
-        if span is not None:
-            run = span
-        else:
-            parts.append(encoded)
-    if run is not None:
-        assert view is not None
-        parts.append(view[run[0] : run[1]])
-    parts.append(_TAIL)
-    return parts
 
 
 @dataclass(frozen=True)

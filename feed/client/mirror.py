@@ -6,7 +6,7 @@
     <DIR>/.kpfeed/records.idx       where each record sits in package.json (for deltas)
     <DIR>/.kpfeed/http-cache.json   ETag and body of timestamp.json (conditional requests)
     <DIR>/.kpfeed/trusted-root.json the root pinned at the first pull
-    <DIR>/.kpfeed/work/             downloads in progress
+    <DIR>/.kpfeed/work/             downloads and rebuilt packages in progress
 
 Every file is replaced atomically (temp file, fsync, rename), `package.json` before the state
 that names it, so a crash leaves the old mirror or the new one, and a mismatch between the two
@@ -18,12 +18,12 @@ from __future__ import annotations
 import base64
 import contextlib
 import fcntl
+import mmap
 import os
 import shutil
-import sys
 import tempfile
-from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,21 +31,20 @@ from typing import Any
 import orjson
 
 from feed.client.delta import parse_head
+from feed.client.index import RecordBytes, decode_index, encode_index
 from feed.client.state import (
     PACKAGE,
     RECORDS_MARKER,
     MirrorContent,
     MirrorState,
-    RecordBytes,
-    content_from_spans,
+    content_from_index,
 )
 from feed.errors import ConflictError, DeltaError, StoreError
 from feed.sign.protected import atomic_write
 
-__all__ = ["CachedResponse", "Mirror", "decode_index", "encode_index"]
+__all__ = ["CachedResponse", "Mirror"]
 
 _STATE_FORMAT = "kpfeed-mirror/1"
-_INDEX_FORMAT = "kpfeed-index/1"
 #: Pieces of a package at least this large are written as they are; smaller ones gathered.
 _GATHER = 1 << 20
 #: Only small answers are cached for conditional requests (timestamp.json is ~1 KB).
@@ -122,22 +121,23 @@ class Mirror:
         # then. This only spares a delta that cannot work.
         written = _read_json(self._state)
         try:
-            info = self.package_path.stat()
-            data = self.package_path.read_bytes()
-        except OSError as error:
-            return None, f"the mirror's package.json cannot be read ({error.strerror})"
+            data = _map(self.package_path)
+        except (OSError, ValueError) as error:
+            reason = error.strerror if isinstance(error, OSError) else error
+            return None, f"the mirror's package.json cannot be read ({reason})"
         mtime_ns = written.get("package_mtime_ns") if isinstance(written, dict) else None
-        if (info.st_size, info.st_mtime_ns) != (state.length, mtime_ns):
+        if (len(data), os.stat(self.package_path).st_mtime_ns) != (state.length, mtime_ns):
             return None, "the mirror's package.json is not the one the last pull verified"
         try:
-            entries = decode_index(self._index.read_bytes(), sha256=state.sha256)
+            index = decode_index(self._index.read_bytes(), sha256=state.sha256)
         except (OSError, ValueError, KeyError, TypeError):
             return None, "the mirror has no record index for its package.json"
         try:
-            head = parse_head(data[: data.find(RECORDS_MARKER) + len(RECORDS_MARKER)], file=PACKAGE)
+            end = data.find(RECORDS_MARKER)
+            head = parse_head(bytes(data[: end + len(RECORDS_MARKER)]), file=PACKAGE)
         except DeltaError:
             return None, "the mirror's package.json has no package head"
-        return content_from_spans(data, state, head.release, entries), None
+        return content_from_index(memoryview(data), state, head.release, index), None
 
     def http_cache(self) -> dict[str, CachedResponse]:
         document = _read_json(self._cache)
@@ -158,22 +158,40 @@ class Mirror:
 
     # -- writing
 
+    def stage_package(self, chunks: Iterable[RecordBytes]) -> Path:
+        """Write a package's bytes to a synced file in the work folder, for `commit` to make
+        the mirror's by a rename (a delta pull writes while it still checks the hashes)."""
+        path = self.work_dir / f"{uuid.uuid4().hex}.{PACKAGE}"
+        try:
+            _write_synced(path, chunks)
+        except OSError as error:
+            raise _store_error(error, f"write the mirror {self.root}") from None
+        return path
+
     def commit(
         self,
         content: MirrorContent | None,
         *,
         http_cache: Mapping[str, CachedResponse],
         pinned_root: bytes | None = None,
+        staged: Path | None = None,
     ) -> None:
-        """Make `content` the mirror (package, record index, then state) and save the caches."""
+        """Make `content` the mirror (package, record index, then state) and save the caches.
+
+        `staged`, when given, holds the package's bytes already (`stage_package`).
+        """
         try:
             if pinned_root is not None and not self._root_file.exists():
                 atomic_write(self._root_file, pinned_root, mode=0o644)
             if content is not None:
-                if content.spans is not None:
-                    index = encode_index(content.spans, sha256=content.state.sha256)
+                if content.index is not None:
+                    index = encode_index(content.index, sha256=content.state.sha256)
                     atomic_write(self._index, index, mode=0o644)
-                _atomic_write_chunks(self.package_path, content.chunks)
+                if staged is not None:
+                    os.replace(staged, self.package_path)
+                    _sync_folder(self.root)
+                else:
+                    _atomic_write_chunks(self.package_path, content.chunks)
                 state = {
                     "format": _STATE_FORMAT,
                     "mirror": content.state.to_dict(),
@@ -191,46 +209,35 @@ class Mirror:
             raise _store_error(error, f"write the mirror {self.root}") from None
 
 
-def encode_index(spans: Sequence[tuple[str, int, int]], *, sha256: str) -> bytes:
-    """Where each record sits in the package whose hash is `sha256`, compactly.
-
-    A JSON header line, the ids joined by newlines (ids never hold one), then start and end
-    of each record as little-endian 64-bit integers: 100k records read back in milliseconds.
-    """
-    ids = "\n".join(record_id for record_id, _, _ in spans).encode()
-    offsets = array("q", [n for _, start, end in spans for n in (start, end)])
-    if sys.byteorder == "big":  # pragma: no cover - the file is the same on every machine
-        offsets.byteswap()
-    header = {"format": _INDEX_FORMAT, "sha256": sha256, "count": len(spans), "ids": len(ids)}
-    return orjson.dumps(header) + b"\n" + ids + offsets.tobytes()
-
-
-def decode_index(data: bytes, *, sha256: str) -> list[tuple[str, int, int]]:
-    """The spans `encode_index` wrote; ValueError unless they are for the package `sha256`."""
-    line, _, rest = data.partition(b"\n")
-    header = orjson.loads(line)
-    if not isinstance(header, dict) or header.get("format") != _INDEX_FORMAT:
-        raise ValueError("not a kpfeed record index")
-    if header.get("sha256") != sha256:
-        raise ValueError("the record index is for another package.json")
-    count, size = int(header["count"]), int(header["ids"])
-    ids = rest[:size].decode().split("\n") if count else []
-    offsets = array("q")
-    offsets.frombytes(rest[size:])
-    if sys.byteorder == "big":  # pragma: no cover
-        offsets.byteswap()
-    if len(ids) != count or len(offsets) != 2 * count:
-        raise ValueError("the record index is truncated")
-    return list(zip(ids, offsets[0::2], offsets[1::2], strict=True))
+def _map(path: Path) -> mmap.mmap:
+    """The file's bytes, mapped read-only rather than read: a delta pull touches only the
+    pages it hashes and copies. The mirror's files are only ever replaced (a new file renamed
+    over the old), never rewritten in place, so a mapping stays valid while it is used."""
+    with path.open("rb") as file:
+        return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def _atomic_write_chunks(path: Path, chunks: Iterable[RecordBytes]) -> None:
-    """`atomic_write` for a file given in pieces: temp file, fsync, rename, folder fsync.
+    """`atomic_write` for a file given in pieces: temp file, fsync, rename, folder fsync."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    _write_synced(Path(tmp), chunks)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _sync_folder(path.parent)
+
+
+def _write_synced(path: Path, chunks: Iterable[RecordBytes]) -> None:
+    """Write `path` (mode 644) from pieces and fsync it; on any failure, remove it.
 
     Large pieces go to the kernel as they are (no copy through a buffer); small ones are
     gathered into about a megabyte first.
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         os.fchmod(fd, 0o644)
         pending: list[RecordBytes] = []
@@ -248,20 +255,20 @@ def _atomic_write_chunks(path: Path, chunks: Iterable[RecordBytes]) -> None:
                 pending, size = [], 0
         _write_all(fd, b"".join(pending))
         os.fsync(fd)
-        os.close(fd)
-        fd = -1
-        os.replace(tmp, path)
     except BaseException:
-        if fd >= 0:
-            os.close(fd)
+        os.close(fd)
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+            os.unlink(path)
         raise
-    folder = os.open(path.parent, os.O_RDONLY)
+    os.close(fd)
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(folder)
+        os.fsync(fd)
     finally:
-        os.close(folder)
+        os.close(fd)
 
 
 def _write_all(fd: int, data: RecordBytes) -> None:

@@ -30,12 +30,12 @@ from tuf.api.metadata import Metadata, Root
 from tuf.ngclient import Updater, UpdaterConfig
 
 from feed import __version__
+from feed.client.assemble import assemble_package
 from feed.client.catalogue import Catalogue
 from feed.client.delta import (
     ChangeCounts,
     PackageHead,
     apply_changes,
-    assemble_package,
     count_changes,
     parse_changes,
     parse_head,
@@ -164,9 +164,10 @@ class CatalogueClient:
         content: MirrorContent | None = None
         versions: tuple[str, ...] = ()
         counts: ChangeCounts | None = None
+        staged: Path | None = None
         if base is not None:
             try:
-                content, versions, touched = self._by_deltas(updater, base, target)
+                content, versions, touched, staged = self._by_deltas(updater, base, target)
                 counts = count_changes(base.records, content.records, touched)
             except DeltaError as error:
                 refusal = str(error)
@@ -176,7 +177,12 @@ class CatalogueClient:
                 counts = count_changes(base.records, content.records)
             elif state is None:
                 counts = ChangeCounts(added=len(content.records), changed=0, retired=0)
-        self.mirror.commit(content, http_cache=cache, pinned_root=root if state is None else None)
+        self.mirror.commit(
+            content,
+            http_cache=cache,
+            pinned_root=root if state is None else None,
+            staged=staged,
+        )
         return self._result(
             state,
             content.state,
@@ -264,7 +270,9 @@ class CatalogueClient:
 
     def _by_deltas(
         self, updater: Updater, base: MirrorContent, target: TargetRelease
-    ) -> tuple[MirrorContent, tuple[str, ...], set[str]]:
+    ) -> tuple[MirrorContent, tuple[str, ...], set[str], Path]:
+        """The release rebuilt from the mirror and the changes files in between, and where
+        its package has been written (in the work folder: `commit` renames it into place)."""
         listed = self._download(updater, RELEASES)
         if listed is None:
             raise DeltaError(f"the repository has no {RELEASES} listing the releases in between")
@@ -288,8 +296,21 @@ class CatalogueClient:
             assert downloaded is not None
             deltas.append(parse_changes(downloaded[0], file=changes_path(version)))
         records, touched = apply_changes(base.records, base.state, deltas)
-        content = assemble_package(self._head(target), records, target, base=base)
-        return content, tuple(versions), touched
+        head = self._head(target)
+        staged: list[Path] = []
+        try:
+            content = assemble_package(
+                head,
+                records,
+                target,
+                base=base,
+                write=lambda parts: staged.append(self.mirror.stage_package(parts)),
+            )
+        except DeltaError:
+            for path in staged:
+                path.unlink(missing_ok=True)
+            raise
+        return content, tuple(versions), touched, staged[0]
 
     def _head(self, target: TargetRelease) -> PackageHead:
         url = f"{self._targets_url}{target.sha256}.{PACKAGE}"

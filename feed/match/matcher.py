@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from itertools import islice, repeat
 from pathlib import Path
 from typing import TextIO
 
@@ -34,6 +35,8 @@ __all__ = ["BATCH_CHARS", "Matcher"]
 #: Characters searched per batch: large enough that per-call overhead vanishes, small enough to
 #: stay in cache and bound memory.
 BATCH_CHARS = 1 << 18
+#: Texts taken at a time by `match_many`.
+_CHUNK = 128
 #: Characters read at a time from a stream.
 READ_CHARS = 1 << 20
 
@@ -139,21 +142,42 @@ class _Batch:
         self.size += len(text)
         return self.size >= BATCH_CHARS
 
-    def flush(self) -> int:
-        """Search the queued texts; returns the last document seen (-1 if none)."""
-        last = self.docs[-1] if self.docs else -1
+    def add_many(self, first: int, texts: list[str]) -> bool:
+        """Queue whole documents `first`, `first + 1`, ...; True when the batch is full.
+
+        The usual case (no NUL, none overlong) is checked and queued with C-level calls, not
+        one Python call per text.
+        """
+        size = sum(map(len, texts))
+        if size <= MAX_SEGMENT:  # short texts (the usual case): one search for NUL in all
+            whole = SEPARATOR not in "".join(texts)
+        else:
+            whole = max(map(len, texts)) <= MAX_SEGMENT and not any(
+                map(str.__contains__, texts, repeat(SEPARATOR))
+            )
+        if whole:
+            self.texts += texts
+            self.docs += range(first, first + len(texts))
+            self.offsets += repeat(0, len(texts))
+            self.size += size
+        else:
+            for doc, text in enumerate(texts, first):
+                self.add(doc, text)
+        return self.size >= BATCH_CHARS
+
+    def flush(self) -> None:
+        """Search the queued texts, filing their hits under their documents."""
         for hit in search_batch(self.catalogue, self.texts):
             doc = self.docs[hit.text_no]
             self.hits[doc].append(hit.placed(doc, self.offsets[hit.text_no]))
         self.texts, self.docs, self.offsets, self.size = [], [], [], 0
-        return last
 
 
 class Matcher:
     """Find a catalogue's indicators in text and files.
 
     Build it once (`from_records`, `from_package`, `from_mirror`; building 100k patterns takes
-    about a second) and reuse it: matching is thread-safe reading of immutable automata.
+    about two seconds) and reuse it: matching is thread-safe reading of immutable automata.
     """
 
     def __init__(self, catalogue: Catalogue) -> None:
@@ -199,21 +223,25 @@ class Matcher:
         """
         batch = _Batch(self.catalogue)
         hits = batch.hits
-        done = 0
-        doc = -1
-        for doc, text in enumerate(texts):
-            if batch.add(doc, text):
-                # The last document of a batch may continue in the next one.
-                last = batch.flush()
-                while done < last:
-                    found = hits.pop(done, None)
-                    yield group_hits(found) if found else []
-                    done += 1
-        batch.flush()
-        while done <= doc:
-            found = hits.pop(done, None)
-            yield group_hits(found) if found else []
-            done += 1
+        queued = done = 0
+        pending = iter(texts)
+        while True:
+            chunk = list(islice(pending, _CHUNK))
+            if chunk:
+                full = batch.add_many(queued, chunk)
+                queued += len(chunk)
+                if not full:
+                    continue
+            batch.flush()
+            # Most texts match nothing: their empty lists are made in C, not one by one.
+            for doc in sorted(hits):
+                yield from map(list, repeat((), doc - done))
+                yield group_hits(hits.pop(doc))
+                done = doc + 1
+            yield from map(list, repeat((), queued - done))
+            done = queued
+            if not chunk:
+                return
 
     def scan(self, stream: TextIO) -> list[RecordMatches]:
         """Matches in one long text read from a stream, with memory bounded by the batch size.

@@ -125,17 +125,26 @@ def _confirm(
 
 def _collect(
     raw: list[tuple[int, tuple[int, tuple[TextIndicator, ...]]]],
-    forms: list[str],
+    form: str,
     numbers: Sequence[int],
     found: dict[int, list[Candidate]],
 ) -> None:
-    """File automaton hits over `SEPARATOR.join(forms)` under the text each one falls in."""
-    starts = [0, *accumulate(len(f) + 1 for f in forms)]
+    """File automaton hits over `form` (texts joined by SEPARATOR) under the text each one
+    falls in.
+
+    Hits come in order of their last character, and no pattern contains SEPARATOR, so the
+    separators before a hit's last character count the texts before it: counted in C, piece
+    by piece, without splitting the form into its texts.
+    """
+    text = start = counted = 0
     for last, (length, indicators) in raw:
+        passed = form.count(SEPARATOR, counted, last)
+        if passed:
+            text += passed
+            start = form.rfind(SEPARATOR, counted, last) + 1
+        counted = last
         j1 = last + 1
-        j0 = j1 - length
-        i = bisect_right(starts, j0) - 1
-        found[numbers[i]].append((j0 - starts[i], j1 - starts[i], indicators))
+        found[numbers[text]].append((j1 - length - start, j1 - start, indicators))
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
@@ -198,22 +207,19 @@ def _search_joined(
         plain = joined.isascii()
     form = joined.translate(table)
     found: dict[int, list[Candidate]] = defaultdict(list)
-    forms: list[str] | None = None
     if catalogue.search is not None:
         raw = list(catalogue.search.iter(form))
         if raw:
-            forms = form.split(SEPARATOR)
-            _collect(raw, forms, numbers, found)
+            _collect(raw, form, numbers, found)
     if catalogue.leet is not None:
         # Outside ASCII, leetspeak signs and digits have too many forms to look for seams.
         suspects = _leet_suspects(joined) if plain else list(range(len(numbers)))
         if suspects:
-            forms = forms or form.split(SEPARATOR)
-            chosen = [forms[i] for i in suspects]
-            leet_form = SEPARATOR.join(chosen).translate(LEET_TABLE)
+            forms = form.split(SEPARATOR)
+            leet_form = SEPARATOR.join([forms[i] for i in suspects]).translate(LEET_TABLE)
             raw = list(catalogue.leet.iter(leet_form))
             if raw:
-                _collect(raw, chosen, [numbers[i] for i in suspects], found)
+                _collect(raw, leet_form, [numbers[i] for i in suspects], found)
     hits: list[Hit] = []
     for number, candidates in found.items():
         text = texts[number]

@@ -11,10 +11,12 @@ import feed.client
 
 MODULES = [
     "feed.client",
+    "feed.client.assemble",
     "feed.client.catalogue",
     "feed.client.delta",
     "feed.client.fetch",
     "feed.client.http",
+    "feed.client.index",
     "feed.client.mirror",
     "feed.client.primed",
     "feed.client.result",

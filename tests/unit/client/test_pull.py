@@ -66,6 +66,28 @@ def test_mirror_several_releases_behind_chains_their_changes(
     assert (mirror / "package.json").read_bytes() == site.files["package.json"]
 
 
+def test_delta_after_a_delta_rebuilds_from_the_index_the_first_one_wrote(
+    site: Site, make_client: MakeClient, mirror: Path
+) -> None:
+    make_client().pull()
+    first = site.current.records
+    # Changes at the start, in the middle and at the end, and a record added between others.
+    second = [changed(r, 1) if i in (0, 14, 29) else r for i, r in enumerate(first)]
+    site.release([*second[:20], *records(1, start=40), *second[20:]])
+    assert make_client().pull().method == "delta"
+    third = [changed(r, 2) if i in (1, 15) else r for i, r in enumerate(site.current.records)]
+    site.release(third[:-1])
+
+    result = make_client().pull()
+
+    assert (result.method, result.deltas) == ("delta", ("2026.3",))
+    assert (result.added, result.changed, result.retired, result.total) == (0, 2, 1, 30)
+    assert (mirror / "package.json").read_bytes() == site.files["package.json"]
+    held = Catalogue.load(mirror).get(third[15].id)
+    assert held is not None
+    assert (held.revision, held.description) == (third[15].revision, third[15].description)
+
+
 def test_unchanged_catalogue_costs_one_conditional_request_answered_304(
     site: Site, make_client: MakeClient, fetcher: MemoryFetcher
 ) -> None:

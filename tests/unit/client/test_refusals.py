@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import itertools
 import types
 from collections.abc import Callable, Iterator
@@ -12,6 +13,7 @@ import pytest
 from tuf.ngclient._internal import trusted_metadata_set
 
 from feed.client import CatalogueClient, MemoryFetcher, Reply, Request
+from feed.client import mirror as mirror_module
 from feed.client.fetch import TransportFailure
 from feed.errors import (
     BadSignatureError,
@@ -19,6 +21,7 @@ from feed.errors import (
     FetchError,
     IntegrityError,
     RollbackError,
+    StoreError,
     TooLargeError,
     TrustError,
 )
@@ -314,3 +317,26 @@ def test_delta_that_does_not_apply_and_no_full_package_leaves_the_mirror(
     with pytest.raises(FetchError, match=r"package.json of release 2026.2 refused.*404"):
         make_client().pull()
     assert _mirror_files(mirror) == pulled
+
+
+def test_disk_full_while_writing_the_delta_leaves_the_last_good_mirror(
+    site: Site,
+    make_client: MakeClient,
+    mirror: Path,
+    pulled: dict[str, bytes],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _next_release(site)
+
+    def full(fd: int, data: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(mirror_module, "_write_all", full)
+    with pytest.raises(StoreError, match=r"No space left on device; the last good mirror stays"):
+        make_client().pull()
+
+    assert _mirror_files(mirror) == pulled
+    assert list((mirror / ".kpfeed").glob("work/*")) == []
+    monkeypatch.undo()
+    assert make_client().pull().method == "delta"
+    assert (mirror / "package.json").read_bytes() == site.files["package.json"]

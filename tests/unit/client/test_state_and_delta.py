@@ -8,16 +8,17 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
+from feed.client import state as state_module
+from feed.client.assemble import assemble_package
 from feed.client.delta import (
     Delta,
     apply_changes,
-    assemble_package,
     parse_changes,
     parse_head,
     release_steps,
     releases_between,
 )
-from feed.client.mirror import decode_index, encode_index
+from feed.client.index import RecordIndex, decode_index, encode_index
 from feed.client.state import (
     MirrorContent,
     MirrorState,
@@ -107,6 +108,22 @@ def test_valid_package_is_accepted_with_each_record_located(base: MirrorContent)
     assert base.spans is not None
     for record_id, start, end in base.spans:
         assert orjson.loads(base.data[start:end])["id"] == record_id
+
+
+def test_records_are_located_across_batches_and_a_stray_byte_between_them_is_noticed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(state_module, "_BATCH", 4)
+    data = _package(records(6))
+    content = verify_package(data, _target(data))
+    assert content.index is not None
+    assert [orjson.loads(data[start:end])["id"] for _, start, end in content.index.spans()] == [
+        r.id for r in sorted(records(6), key=lambda r: r.id)
+    ]
+    # A space after the comma that joins the fourth and fifth records: valid JSON, not canonical.
+    fourth = content.index.offsets[7]
+    spaced = data[: fourth + 1] + b" " + data[fourth + 1 :]
+    assert verify_package(spaced, _target(spaced)).index is None
 
 
 def test_records_digest_matches_the_models_definition() -> None:
@@ -260,6 +277,76 @@ def test_changes_for_another_release_are_refused(base: MirrorContent) -> None:
         apply_changes(base.records, base.state, [Delta(delta.file, other, {})])
 
 
+def test_rebuilt_package_is_indexed_as_if_it_had_been_downloaded(base: MirrorContent) -> None:
+    old = records(6)
+    first = [*records(1, start=10), changed(old[0], 1), *old[1:3], *old[4:5]]
+    new = [*first, changed(old[5], 1), *records(1, start=11)]  # sorted: 10 and 11 sort first
+    delta = _changes(
+        base,
+        [
+            Change(op="MOD", id=old[0].id, revision=2, record=first[1]),
+            Change(op="DEL", id=old[3].id, revision=1),
+            Change(op="MOD", id=old[5].id, revision=2, record=new[-2]),
+            Change(op="ADD", id=new[0].id, revision=1, record=new[0]),
+            Change(op="ADD", id=new[-1].id, revision=1, record=new[-1]),
+        ],
+        result=new,
+    )
+    result, _ = apply_changes(base.records, base.state, [delta])
+    expected = _package(new, "2026.2", 2)
+    head = parse_head(expected[:4096], file="package.json")
+
+    content = assemble_package(head, result, _target(expected, "2026.2", 2), base=base)
+
+    assert content.data == expected
+    assert content.index == verify_package(expected, _target(expected, "2026.2", 2)).index
+
+
+def test_changes_laid_over_the_records_read_as_the_new_release(base: MirrorContent) -> None:
+    old = records(6)
+    added = records(1, start=20)[0]
+    to_release = _changes(
+        base,
+        [
+            Change(op="ADD", id=added.id, revision=1, record=added),
+            Change(op="DEL", id=old[2].id, revision=1),
+        ],
+    )
+    again = to_release.changes.model_copy(
+        update={
+            "version": "2026.3",
+            "sequence": 3,
+            "previous_version": "2026.2",
+            "previous_sequence": 2,
+            "base_digest": to_release.changes.records_digest,
+            "changes": [Change(op="DEL", id=added.id, revision=1)],
+        }
+    )
+    result, touched = apply_changes(base.records, base.state, [to_release, Delta("c3", again, {})])
+
+    assert touched == {added.id, old[2].id}
+    assert len(result) == 5
+    assert list(result) == sorted(r.id for r in old if r.id != old[2].id)
+    assert added.id not in result
+    assert old[2].id not in result
+    assert bytes(result[old[1].id]) == bytes(base.records[old[1].id])
+    with pytest.raises(KeyError):
+        result[added.id]
+
+
+def test_records_read_through_the_index_are_the_packages_canonical_bytes(
+    base: MirrorContent,
+) -> None:
+    recs = {r.id: r for r in records(6)}
+    assert list(base.records) == sorted(recs)
+    assert len(base.records) == 6
+    for record_id, encoded in base.records.items():
+        assert orjson.loads(encoded) == recs[record_id].model_dump(mode="json", exclude_none=True)
+    assert "symbol:nothing-here" not in base.records
+    with pytest.raises(KeyError):
+        base.records["symbol:nothing-here"]
+
+
 def test_result_that_is_not_the_published_package_is_refused(base: MirrorContent) -> None:
     expected = _package(records(6), "2026.2", 2)
     head = parse_head(expected[:4096], file="package.json")
@@ -328,9 +415,10 @@ def test_records_the_base_holds_in_a_row_are_taken_as_one_slice(base: MirrorCont
 
 
 def test_record_index_reads_back_and_refuses_another_package(base: MirrorContent) -> None:
-    assert base.spans is not None
-    data = encode_index(base.spans, sha256=base.state.sha256)
-    assert decode_index(data, sha256=base.state.sha256) == list(base.spans)
+    assert base.index is not None
+    data = encode_index(base.index, sha256=base.state.sha256)
+    assert decode_index(data, sha256=base.state.sha256) == base.index
+    assert RecordIndex.of(list(base.index.spans())) == base.index
     with pytest.raises(ValueError, match="another package"):
         decode_index(data, sha256="0" * 64)
     with pytest.raises(ValueError, match="truncated"):

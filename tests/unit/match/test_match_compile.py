@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
+from typing import Any
 
+import ahocorasick
 import pytest
 
 import feed.match
 from feed.errors import ConfigError, IntegrityError, SourceFormatError, ValidationFailed
 from feed.match import MIRROR_PACKAGE, Matcher, mirror_package
+from feed.match.compile import _automaton
 from tests.unit.match.catalogue import evasion_catalogue, package_data, record, write_package
 
 
@@ -112,3 +115,20 @@ def test_the_public_surface_is_what_all_lists() -> None:
         if not name.startswith("_") and not inspect.ismodule(value)
     }
     assert public == set(feed.match.__all__)
+
+
+def test_the_laid_out_automaton_holds_exactly_the_keys_and_finds_what_a_plain_one_does() -> None:
+    # Keys of every length around the layout steps, prefixes of each other, shared prefixes.
+    words = ["a", "ab", "abc", "abcd", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghijklmnop"]
+    words += ["b", "bca", "zz", "zzzzzzzzzz", "hate", "hatexyzw", "ha", "1488", "14", "88"]
+    keys: dict[str, list[Any]] = {word: [] for word in words}
+    laid_out = _automaton(keys)
+    plain = ahocorasick.Automaton()
+    for word in words:
+        plain.add_word(word, (len(word), ()))
+    plain.make_automaton()
+
+    assert sorted(laid_out.keys()) == sorted(words)
+    assert all(laid_out.get(word) == (len(word), ()) for word in words)
+    text = "zzzzzzzzzzzabcdefghijklmnopqrhatexyzw1488ab88bca"
+    assert list(laid_out.iter(text)) == list(plain.iter(text))

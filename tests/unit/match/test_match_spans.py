@@ -73,6 +73,7 @@ def tiny_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(matcher_module, "MAX_SEGMENT", 16)
     monkeypatch.setattr(matcher_module, "BATCH_CHARS", 40)
     monkeypatch.setattr(matcher_module, "READ_CHARS", 23)
+    monkeypatch.setattr(matcher_module, "_CHUNK", 2)
 
 
 @settings(
@@ -84,7 +85,9 @@ def tiny_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_long_documents_cut_into_segments_keep_their_offsets(
     evasion_matcher: Matcher, tiny_batches: None, texts: list[str]
 ) -> None:
-    for text, records in zip(texts, evasion_matcher.match_many(texts), strict=True):
+    results = list(evasion_matcher.match_many(texts))
+    assert results == [evasion_matcher.match(t) for t in texts]
+    for text, records in zip(texts, results, strict=True):
         _check_spans(text, records)
     joined = "\n".join(texts)
     _check_spans(joined, evasion_matcher.scan(io.StringIO(joined)))
