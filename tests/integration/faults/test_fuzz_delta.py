@@ -24,10 +24,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from feed.client.assemble import assemble_package
 from feed.client.delta import (
     ReleaseStep,
     apply_changes,
-    assemble_package,
     parse_changes,
     parse_head,
     release_steps,
