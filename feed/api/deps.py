@@ -7,7 +7,7 @@ to anyone, which the role-matrix test makes visible.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -37,13 +37,17 @@ __all__ = [
 ]
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency on the
+# threadpool, and a hop there and back costs more than what these do.
+
+
+async def get_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     """The engine the lifespan created (one per process)."""
     engine: Engine = request.app.state.engine
     return engine
@@ -95,7 +99,7 @@ async def get_optional_principal(request: Request, engine: EngineDep) -> Princip
 OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
 
 
-def get_principal(principal: OptionalPrincipal) -> Principal:
+async def get_principal(principal: OptionalPrincipal) -> Principal:
     """The caller's principal; 401 without a token."""
     if principal is None:
         raise UnauthenticatedError("this needs a bearer token")
@@ -107,12 +111,12 @@ CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 AnyPrincipal = CurrentPrincipal
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets through only principals with one of `roles` (403 otherwise)."""
     allowed = frozenset(roles)
     names = ", ".join(sorted(r.value for r in allowed))
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in allowed:
             raise ForbiddenError(f"this needs one of the roles: {names}")
         return principal

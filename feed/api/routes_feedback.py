@@ -88,6 +88,7 @@ def json_response(data: object, status_code: int = 200, **headers: str) -> Respo
     },
 )
 def post_feedback(
+    request: Request,
     principal: OrganisationPrincipal,
     session: SessionDep,
     settings: SettingsDep,
@@ -114,6 +115,7 @@ def post_feedback(
         body,
         idempotency_key=idempotency_key,
         rate_per_minute=settings.feedback_rate_per_minute,
+        releases=request.app.state.published_releases,
     )
     headers = {"Location": f"/api/v1/feedback/{receipt.submission_id}"}
     if receipt.replayed:

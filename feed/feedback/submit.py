@@ -26,6 +26,7 @@ from feed.errors import (
     RateLimitedError,
     ValidationFailed,
 )
+from feed.feedback.releases import PublishedReleases
 from feed.feedback.views import iso, submission_problems, submitter_view
 from feed.model.feedback import (
     AnySubmission,
@@ -39,20 +40,15 @@ from feed.model.feedback import (
 from feed.source import SourceRecord
 from feed.store.audit import record_audit
 from feed.store.common import flush, utcnow
-from feed.store.feedback import (
-    CycleRow,
-    CycleState,
-    FeedbackStatus,
-    SubmissionRow,
+from feed.store.feedback import CycleState, FeedbackStatus, SubmissionRow, next_cycle_after
+from feed.store.ingest import (
     claim_key,
     complete_key,
     count_request,
-    cycle_open_at,
-    next_cycle_after,
+    insert_submission,
+    open_cycle_name,
 )
-from feed.store.feedback_queries import record_in_release, release_state
 from feed.store.records import record_ids
-from feed.store.tables import ReleaseState
 from feed.validate import validate_items
 
 __all__ = [
@@ -101,11 +97,11 @@ def check_idempotency_key(key: str | None) -> str | None:
     return key
 
 
-def request_digest(submission: AnySubmission) -> str:
+def request_digest(submission: AnySubmission | dict[str, Any]) -> str:
     """SHA-256 of a submission's canonical JSON: equal content, equal digest, whatever the
-    key order or spacing of the request."""
-    data = orjson.dumps(submission_data(submission), option=orjson.OPT_SORT_KEYS)
-    return hashlib.sha256(data).hexdigest()
+    key order or spacing of the request. Takes the submission or its `submission_data`."""
+    data = submission if isinstance(submission, dict) else submission_data(submission)
+    return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def closed_error(session: Session, now: datetime) -> CycleClosedError:
@@ -161,7 +157,10 @@ def proposal_problems(session: Session, record: dict[str, Any], at: str) -> list
 
 
 def _store_problems(
-    session: Session, submission: AnySubmission, organisation_id: int
+    session: Session,
+    submission: AnySubmission,
+    organisation_id: int,
+    releases: PublishedReleases,
 ) -> tuple[list[Problem], SubmissionRow | None]:
     """What the store says about a well-formed submission; and the row a retraction retracts."""
     if isinstance(submission, Retraction):
@@ -177,11 +176,10 @@ def _store_problems(
         return [], target
     problems: list[Problem] = []
     record: str | None = getattr(submission, "record", None)
-    state = release_state(session, submission.release)
-    if state != ReleaseState.PUBLISHED:
+    if not releases.is_published(session, submission.release):
         why = f"no published release {submission.release}"
         problems.append(Problem(None, None, "/release", why))
-    elif record is not None and not record_in_release(session, submission.release, record):
+    elif record is not None and not releases.holds(session, submission.release, record):
         why = f"{record} is not in release {submission.release}"
         problems.append(Problem(None, record, "/record", why))
     if isinstance(submission, Suggestion) and isinstance(submission.proposal, NewRecordProposal):
@@ -197,11 +195,13 @@ def submit_feedback(
     idempotency_key: str | None,
     rate_per_minute: int,
     now: datetime | None = None,
+    releases: PublishedReleases | None = None,
 ) -> Receipt:
     """Parse, check and store one submission (or replay the answer to its Idempotency-Key).
 
     Raises ValidationFailed (located problems), IdempotencyError (key reused with another
-    body), RateLimitedError or CycleClosedError; nothing is stored then.
+    body), RateLimitedError or CycleClosedError; nothing is stored then. `releases` keeps
+    what published releases hold between calls (a server passes one per process).
     """
     now = now or utcnow()
     try:
@@ -209,7 +209,8 @@ def submit_feedback(
     except ValidationError as error:
         raise ValidationFailed(submission_problems(error)) from None
     key = check_idempotency_key(idempotency_key)
-    digest = request_digest(submission)
+    data = submission_data(submission)
+    digest = request_digest(data)
     org = submitter.organisation_id
     if key is not None:
         earlier = claim_key(session, org, key, digest, now)
@@ -221,32 +222,32 @@ def submit_feedback(
                 )
             return Receipt(earlier.response, replayed=True)
     _rate_limit(session, org, rate_per_minute, now)
-    cycle: CycleRow | None = cycle_open_at(session, now)
+    cycle = open_cycle_name(session, now)
     if cycle is None:
         raise closed_error(session, now)
-    problems, retracted = _store_problems(session, submission, org)
+    problems, retracted = _store_problems(session, submission, org, releases or PublishedReleases())
     if problems:
         raise ValidationFailed(problems)
     row = SubmissionRow(
         id=uuid.uuid4().hex,
         organisation_id=org,
         token_id=submitter.token_id,
-        cycle=cycle.name,
+        cycle=cycle,
         kind=submission.kind,
         release=retracted.release if retracted else getattr(submission, "release", ""),
         record_id=retracted.record_id if retracted else getattr(submission, "record", None),
         sighting_count=submission.count if isinstance(submission, Sighting) else None,
-        body=submission_data(submission),
+        body=data,
         status=FeedbackStatus.RECEIVED.value,
         created=now,
         updated=now,
     )
-    session.add(row)
+    insert_submission(session, row)
     if retracted is not None:
         retracted.retracted_by = row.id
         retracted.updated = now
         session.add(retracted)
-    flush(session)
+        flush(session)
     view = submitter_view(row)
     if key is not None:
         complete_key(session, org, key, row.id, view)

@@ -1,0 +1,168 @@
+"""The statements a feedback submission runs: built once per dialect, run with bound values.
+
+Taking a submission in is the API's busiest write, so it skips the ORM: each statement here is
+SQLAlchemy Core, built once and kept, so a request pays for binding values and running SQL,
+not for building and compiling statements or for the session's unit of work. Like every store
+function these take the caller's session and never commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from feed.errors import ConflictError
+from feed.store.db import translate_errors
+from feed.store.feedback import CycleRow, CycleState, IdempotencyRow, RateRow, SubmissionRow
+
+__all__ = [
+    "StoredKey",
+    "claim_key",
+    "complete_key",
+    "count_request",
+    "insert_submission",
+    "open_cycle_name",
+]
+
+_KEYS: sa.Table = IdempotencyRow.__table__  # type: ignore[attr-defined]
+_RATES: sa.Table = RateRow.__table__  # type: ignore[attr-defined]
+_SUBMISSIONS: sa.Table = SubmissionRow.__table__  # type: ignore[attr-defined]
+_CYCLES: sa.Table = CycleRow.__table__  # type: ignore[attr-defined]
+
+_b = sa.bindparam
+
+
+@dataclass(frozen=True)
+class _Statements:
+    claim: Any
+    earlier: Any
+    complete: Any
+    count: Any
+    drop_older: Any
+    insert_submission: Any
+    open_cycle: Any
+
+
+@cache
+def _statements(dialect: str) -> _Statements:
+    # ON CONFLICT is dialect syntax: SQLite's and PostgreSQL's inserts both offer it.
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    keys, rates, cycles = _KEYS.c, _RATES.c, _CYCLES.c
+    one_key = sa.and_(keys.organisation_id == _b("b_org"), keys.key == _b("b_key"))
+    count = (
+        insert(_RATES)
+        .values(organisation_id=_b("b_org"), minute=_b("b_minute"), count=1)
+        .on_conflict_do_update(
+            index_elements=["organisation_id", "minute"], set_={"count": rates.count + 1}
+        )
+        .returning(rates.count)
+    )
+    return _Statements(
+        claim=insert(_KEYS)
+        .values(
+            organisation_id=_b("b_org"),
+            key=_b("b_key"),
+            request_sha256=_b("b_sha"),
+            created=_b("b_at"),
+        )
+        .on_conflict_do_nothing(index_elements=["organisation_id", "key"])
+        .returning(keys.key),
+        earlier=sa.select(keys.request_sha256, keys.submission_id, keys.response).where(one_key),
+        complete=_KEYS.update()
+        .where(one_key)
+        .values(submission_id=_b("b_submission"), response=_b("b_response")),
+        count=count,
+        drop_older=_RATES.delete().where(
+            rates.organisation_id == _b("b_org"), rates.minute < _b("b_minute")
+        ),
+        insert_submission=_SUBMISSIONS.insert(),
+        open_cycle=sa.select(cycles.name).where(
+            cycles.state == CycleState.OPEN.value,
+            cycles.window_start <= _b("b_now"),
+            cycles.window_end > _b("b_now"),
+        ),
+    )
+
+
+def _run(session: Session, statement: Any, values: dict[str, Any]) -> sa.CursorResult[Any]:
+    connection = session.connection()
+    with translate_errors():
+        return connection.execute(statement, values)
+
+
+def _of(session: Session) -> _Statements:
+    return _statements(session.get_bind().dialect.name)
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    """An Idempotency-Key used before: the request's digest and the answer it got."""
+
+    request_sha256: str
+    submission_id: str | None
+    response: dict[str, Any] | None
+
+
+def claim_key(
+    session: Session, organisation_id: int, key: str, request_sha256: str, now: datetime
+) -> StoredKey | None:
+    """Claim `key` for this request; None when claimed, else the earlier use of the key.
+
+    One INSERT ... ON CONFLICT DO NOTHING: a concurrent request with the same key, in any
+    worker, waits for this transaction and then sees the committed row (or, if this one rolls
+    back, claims the key itself). On SQLite it is also the transaction's first write, which
+    takes the write lock before anything is read.
+    """
+    statements = _of(session)
+    values = {"b_org": organisation_id, "b_key": key, "b_sha": request_sha256, "b_at": now}
+    if _run(session, statements.claim, values).first() is not None:
+        return None
+    found = _run(session, statements.earlier, {"b_org": organisation_id, "b_key": key}).first()
+    if found is None:  # pragma: no cover - the conflicting row was committed before we looked
+        raise ConflictError("an Idempotency-Key changed while it was being used; try again")
+    return StoredKey(found.request_sha256, found.submission_id, found.response)
+
+
+def complete_key(
+    session: Session,
+    organisation_id: int,
+    key: str,
+    submission_id: str,
+    response: dict[str, Any],
+) -> None:
+    """Record the answer to the request that claimed `key` (same transaction as the claim)."""
+    values = {"b_org": organisation_id, "b_key": key, "b_submission": submission_id}
+    _run(session, _of(session).complete, values | {"b_response": response})
+
+
+def count_request(session: Session, organisation_id: int, minute: int) -> int:
+    """Add one to the organisation's counter for `minute` (minutes since the epoch) and return
+    the new count.
+
+    An upsert, so concurrent workers add up instead of overwriting each other. The first
+    request of a minute also drops the organisation's older counters, keeping the table small.
+    """
+    statements = _of(session)
+    values = {"b_org": organisation_id, "b_minute": minute}
+    count: int = _run(session, statements.count, values).scalar_one()
+    if count == 1:
+        _run(session, statements.drop_older, values)
+    return count
+
+
+def open_cycle_name(session: Session, now: datetime) -> str | None:
+    """The name of the open cycle whose window holds `now`, if any."""
+    name: str | None = _run(session, _of(session).open_cycle, {"b_now": now}).scalar()
+    return name
+
+
+def insert_submission(session: Session, row: SubmissionRow) -> None:
+    """Store a new submission row as it is (no ORM unit of work: the row stays transient)."""
+    values = {column.name: getattr(row, column.name) for column in _SUBMISSIONS.columns}
+    _run(session, _of(session).insert_submission, values)
