@@ -5,10 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from starlette.responses import Response
 
-from feed.api.deps import OrganisationPrincipal, SessionDep, SettingsDep
+from feed.api.deps import (
+    OrganisationPrincipal,
+    OrganisationWrite,
+    RawBody,
+    SessionDep,
+    SettingsDep,
+)
 from feed.api.feedback_schemas import SUBMISSION_EXAMPLES, FeedbackOut, FeedbackPage
 from feed.api.openapi_extra import body_schema, json_body
 from feed.api.problems import PROBLEM_MEDIA_TYPE, ProblemDocument
@@ -36,12 +42,6 @@ def problem(description: str) -> dict[str, Any]:
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
 
 
-async def read_body(request: Request) -> bytes:
-    """The raw request body (the body size limit applies before this)."""
-    return await request.body()
-
-
-RawBody = Annotated[bytes, Depends(read_body)]
 FeedbackId = Annotated[
     str, Path(pattern=FEEDBACK_ID, examples=["9f1c0d6e2b7a4c3d8e5f6a7b8c9d0e1f"])
 ]
@@ -89,10 +89,8 @@ def json_response(data: object, status_code: int = 200, **headers: str) -> Respo
 )
 def post_feedback(
     request: Request,
-    principal: OrganisationPrincipal,
-    session: SessionDep,
+    caller: OrganisationWrite,
     settings: SettingsDep,
-    body: RawBody,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -108,11 +106,12 @@ def post_feedback(
     timeout or a dropped connection is stored once: the same key with the same body returns
     the first answer; the same key with another body is refused.
     """
+    principal = caller.principal
     submitter = Submitter(principal.id, principal.token_id, principal.actor)
     receipt = submit_feedback(
-        session,
+        caller.session,
         submitter,
-        body,
+        caller.body,
         idempotency_key=idempotency_key,
         rate_per_minute=settings.feedback_rate_per_minute,
         releases=request.app.state.published_releases,

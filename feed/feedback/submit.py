@@ -42,6 +42,7 @@ from feed.store.audit import record_audit
 from feed.store.common import flush, utcnow
 from feed.store.feedback import CycleState, FeedbackStatus, SubmissionRow, next_cycle_after
 from feed.store.ingest import (
+    NewSubmission,
     claim_key,
     complete_key,
     count_request,
@@ -228,7 +229,7 @@ def submit_feedback(
     problems, retracted = _store_problems(session, submission, org, releases or PublishedReleases())
     if problems:
         raise ValidationFailed(problems)
-    row = SubmissionRow(
+    row = NewSubmission(
         id=uuid.uuid4().hex,
         organisation_id=org,
         token_id=submitter.token_id,

@@ -48,6 +48,8 @@ APPEND_ONLY_MARK = "kpfeed-append-only"
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+#: Execution option naming the statement that begins a SQLite transaction (see `transaction`).
+_BEGIN = "kpfeed_sqlite_begin"
 
 
 def _json_dumps(value: Any) -> str:
@@ -110,7 +112,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(connection.get_execution_options().get(_BEGIN, "BEGIN"))
 
 
 def engine_from_settings() -> Engine:
@@ -157,14 +159,18 @@ def translate_errors(engine_url: URL | None = None) -> Iterator[None]:
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
+def transaction(engine: Engine, *, writes: bool = False) -> Iterator[Session]:
     """One unit of work: commit when the block ends, roll back everything if it raises.
 
     Store functions take the session and never commit; whoever opens the transaction decides
-    what belongs together.
+    what belongs together. `writes` says the transaction reads before it writes and must
+    not fail for it: on SQLite it then begins IMMEDIATE, taking the write lock (waiting for
+    it up to the busy timeout) before its first read. A deferred transaction that read first
+    would be refused at its first write whenever another connection had committed since
+    that read (SQLite does not wait then). PostgreSQL needs nothing: it reads committed data.
     """
     with translate_errors(engine.url), Session(engine, expire_on_commit=False) as session:
-        _connect(session, engine)
+        _connect(session, engine, {_BEGIN: "BEGIN IMMEDIATE"} if writes else None)
         try:
             yield session
             session.commit()
@@ -178,9 +184,9 @@ def _unreachable(engine: Engine, error: OperationalError) -> StoreUnavailableErr
     return StoreUnavailableError(f"cannot reach the database at {_display(engine.url)}: {detail}")
 
 
-def _connect(session: Session, engine: Engine) -> None:
+def _connect(session: Session, engine: Engine, options: dict[str, str] | None = None) -> None:
     try:
-        session.connection()
+        session.connection(execution_options=options)
     except OperationalError as error:
         raise _unreachable(engine, error) from error
 
