@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
@@ -25,7 +25,6 @@ from feed.store.db import transaction
 __all__ = [
     "AdminPrincipal",
     "AnyPrincipal",
-    "AuthorisedWrite",
     "CurrentPrincipal",
     "EditorPrincipal",
     "EngineDep",
@@ -37,9 +36,13 @@ __all__ = [
     "RawBody",
     "SessionDep",
     "SettingsDep",
-    "authorised_write",
+    "WriteCaller",
+    "in_transaction",
     "require_roles",
+    "write_caller",
 ]
+
+T = TypeVar("T")
 
 
 # Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency on the
@@ -146,45 +149,56 @@ RawBody = Annotated[bytes, Depends(read_body)]
 
 
 @dataclass(frozen=True)
-class AuthorisedWrite:
-    """The caller of a write and the request's one transaction, in which its token was checked
-    (and, on SQLite, the write lock taken) before anything else."""
+class WriteCaller:
+    """The bearer token of a write route that checks it inside its own transaction.
 
-    principal: Principal
-    session: Session
-    body: bytes
-
-
-def authorised_write(*roles: Role) -> Callable[..., Iterator[AuthorisedWrite]]:
-    """A dependency for a hot write route: one transaction for the token check and the write.
-
-    `CurrentPrincipal` checks the token in a transaction of its own; a write that then opens
-    its own pays for two. Here the check is the first query of the write's transaction, so a
-    revoked token is refused exactly as at once, for one query. The body is read before the
-    transaction begins: it holds SQLite's write lock, which a slow client must not keep.
+    `CurrentPrincipal` checks a token in a transaction of its own, and a route's session
+    dependency opens another: two transactions and three trips to the threadpool per request.
+    A hot write route takes this instead and does everything blocking in one threadpool call
+    (`in_transaction`): one transaction whose first query is the token check, so a revoked
+    token is refused as at once as anywhere else, and the role check still lives here.
     """
-    allowed = frozenset(roles)
-    names = ", ".join(sorted(r.value for r in allowed))
 
-    def authorised(request: Request, engine: EngineDep, body: RawBody) -> Iterator[AuthorisedWrite]:
+    token: str
+    roles: frozenset[Role]
+    request: Request
+
+    def authorise(self, session: Session) -> Principal:
+        """The caller's principal, checked in `session`'s transaction; 401 or 403 otherwise."""
+        principal = authenticate(session, self.token)
+        # The access log names the principal (never the token); see feed.api.observe.
+        self.request.state.principal = principal
+        if principal.role not in self.roles:
+            names = ", ".join(sorted(r.value for r in self.roles))
+            raise ForbiddenError(f"this needs one of the roles: {names}")
+        return principal
+
+
+def write_caller(*roles: Role) -> Callable[[Request], Awaitable[WriteCaller]]:
+    """A dependency giving a write route its caller's token, unchecked yet (401 without one)."""
+    allowed = frozenset(roles)
+
+    async def caller(request: Request) -> WriteCaller:
         token = _bearer(request)
         if token is None:
             raise UnauthenticatedError("this needs a bearer token")
-        with transaction(engine, writes=True) as session:
-            principal = authenticate(session, token)
-            request.state.principal = principal
-            if principal.role not in allowed:
-                raise ForbiddenError(f"this needs one of the roles: {names}")
-            yield AuthorisedWrite(principal, session, body)
+        return WriteCaller(token, allowed, request)
 
-    authorised.__name__ = f"authorised_write_{'_or_'.join(sorted(r.value for r in allowed))}"
-    return authorised
+    caller.__name__ = f"write_caller_{'_or_'.join(sorted(r.value for r in allowed))}"
+    return caller
 
 
-#: An organisation's write: its principal, the request body and the one transaction.
-OrganisationWrite = Annotated[
-    AuthorisedWrite, Depends(authorised_write(*ORGANISATION_ROLES), scope="function")
-]
+def in_transaction(
+    engine: Engine, caller: WriteCaller, work: Callable[[Session, Principal], T]
+) -> T:
+    """`work(session, principal)` in one write transaction that begins with the caller's token
+    check, committed before this returns (run it on the threadpool: it blocks)."""
+    with transaction(engine, writes=True) as session:
+        return work(session, caller.authorise(session))
+
+
+#: An organisation's token, for a write route that checks it in its own transaction.
+OrganisationWrite = Annotated[WriteCaller, Depends(write_caller(*ORGANISATION_ROLES))]
 
 
 async def get_feed_reader(request: Request) -> Principal | None:
