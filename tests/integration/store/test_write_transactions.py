@@ -51,3 +51,19 @@ def test_a_writing_transaction_holds_the_write_lock_from_its_start(
     other.join(timeout=10)
     with transaction(sqlite_engine) as session:
         assert [e.action for e in list_audit(session)] == ["test.other", "test.first"]
+
+
+def test_writing_transactions_of_one_process_take_turns(sqlite_engine: Engine) -> None:
+    def second() -> None:
+        with transaction(sqlite_engine, writes=True) as session:
+            record_audit(session, actor="synthetic-second", action="test.second", target="t")
+
+    other = threading.Thread(target=second)
+    with transaction(sqlite_engine, writes=True) as session:
+        other.start()  # queues behind this transaction
+        other.join(timeout=0.5)
+        assert other.is_alive()
+        record_audit(session, actor="synthetic-first", action="test.first", target="t")
+    other.join(timeout=10)
+    with transaction(sqlite_engine) as session:
+        assert [e.action for e in list_audit(session)] == ["test.second", "test.first"]
