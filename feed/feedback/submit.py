@@ -43,9 +43,10 @@ from feed.store.common import flush, utcnow
 from feed.store.feedback import CycleState, FeedbackStatus, SubmissionRow, next_cycle_after
 from feed.store.ingest import (
     NewSubmission,
+    StoredKey,
     claim_key,
-    complete_key,
     count_request,
+    delete_submission,
     insert_submission,
     open_cycle_name,
 )
@@ -188,6 +189,15 @@ def _store_problems(
     return problems, None
 
 
+def _replay(key: str, digest: str, earlier: StoredKey) -> Receipt:
+    if earlier.request_sha256 != digest or earlier.response is None:
+        raise IdempotencyError(
+            f"the Idempotency-Key {key!r} was used for a different submission; "
+            "use a new key for new feedback"
+        )
+    return Receipt(earlier.response, replayed=True)
+
+
 def submit_feedback(
     session: Session,
     submitter: Submitter,
@@ -203,6 +213,10 @@ def submit_feedback(
     Raises ValidationFailed (located problems), IdempotencyError (key reused with another
     body), RateLimitedError or CycleClosedError; nothing is stored then. `releases` keeps
     what published releases hold between calls (a server passes one per process).
+
+    It reads before it writes: on SQLite, call it in a `transaction(engine, writes=True)`.
+    A key used before wins over every other answer, as if it were claimed first: its stored
+    answer (or the refusal of a different body) comes back, nothing is counted or stored.
     """
     now = now or utcnow()
     try:
@@ -213,21 +227,21 @@ def submit_feedback(
     data = submission_data(submission)
     digest = request_digest(data)
     org = submitter.organisation_id
-    if key is not None:
-        earlier = claim_key(session, org, key, digest, now)
-        if earlier is not None:
-            if earlier.request_sha256 != digest or earlier.response is None:
-                raise IdempotencyError(
-                    f"the Idempotency-Key {key!r} was used for a different submission; "
-                    "use a new key for new feedback"
-                )
-            return Receipt(earlier.response, replayed=True)
-    _rate_limit(session, org, rate_per_minute, now)
     cycle = open_cycle_name(session, now)
-    if cycle is None:
-        raise closed_error(session, now)
-    problems, retracted = _store_problems(session, submission, org, releases or PublishedReleases())
-    if problems:
+    problems, retracted = (
+        _store_problems(session, submission, org, releases or PublishedReleases())
+        if cycle is not None
+        else ([], None)
+    )
+    if cycle is None or problems:
+        # Refused, unless the key was used before: its first answer comes back then.
+        if key is not None:
+            earlier = claim_key(session, org, key, digest, now)
+            if earlier is not None:
+                return _replay(key, digest, earlier)
+        _rate_limit(session, org, rate_per_minute, now)
+        if cycle is None:
+            raise closed_error(session, now)
         raise ValidationFailed(problems)
     row = NewSubmission(
         id=uuid.uuid4().hex,
@@ -243,15 +257,21 @@ def submit_feedback(
         created=now,
         updated=now,
     )
+    view = submitter_view(row)
+    # The row goes in first so that the key can be stored with its answer in one statement
+    # (its row names the submission); if the key turns out to be used, the row goes again.
     insert_submission(session, row)
+    if key is not None:
+        earlier = claim_key(session, org, key, digest, now, answer=(row.id, view))
+        if earlier is not None:
+            delete_submission(session, row.id)
+            return _replay(key, digest, earlier)
+    _rate_limit(session, org, rate_per_minute, now)
     if retracted is not None:
         retracted.retracted_by = row.id
         retracted.updated = now
         session.add(retracted)
         flush(session)
-    view = submitter_view(row)
-    if key is not None:
-        complete_key(session, org, key, row.id, view)
     record_audit(
         session,
         actor=submitter.actor,

@@ -25,8 +25,8 @@ __all__ = [
     "NewSubmission",
     "StoredKey",
     "claim_key",
-    "complete_key",
     "count_request",
+    "delete_submission",
     "insert_submission",
     "open_cycle_name",
 ]
@@ -42,11 +42,12 @@ _b = sa.bindparam
 @dataclass(frozen=True)
 class _Statements:
     claim: Any
+    claim_answered: Any
     earlier: Any
-    complete: Any
     count: Any
     drop_older: Any
     insert_submission: Any
+    delete_submission: Any
     open_cycle: Any
 
 
@@ -64,25 +65,32 @@ def _statements(dialect: str) -> _Statements:
         )
         .returning(rates.count)
     )
-    return _Statements(
-        claim=insert(_KEYS)
-        .values(
-            organisation_id=_b("b_org"),
-            key=_b("b_key"),
-            request_sha256=_b("b_sha"),
-            created=_b("b_at"),
+    key_row: dict[str, Any] = {
+        "organisation_id": _b("b_org"),
+        "key": _b("b_key"),
+        "request_sha256": _b("b_sha"),
+        "created": _b("b_at"),
+    }
+    answer: dict[str, Any] = {"submission_id": _b("b_submission"), "response": _b("b_response")}
+
+    def claim(values: dict[str, Any]) -> Any:
+        return (
+            insert(_KEYS)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["organisation_id", "key"])
+            .returning(keys.key)
         )
-        .on_conflict_do_nothing(index_elements=["organisation_id", "key"])
-        .returning(keys.key),
+
+    return _Statements(
+        claim=claim(key_row),
+        claim_answered=claim(key_row | answer),
         earlier=sa.select(keys.request_sha256, keys.submission_id, keys.response).where(one_key),
-        complete=_KEYS.update()
-        .where(one_key)
-        .values(submission_id=_b("b_submission"), response=_b("b_response")),
         count=count,
         drop_older=_RATES.delete().where(
             rates.organisation_id == _b("b_org"), rates.minute < _b("b_minute")
         ),
         insert_submission=_SUBMISSIONS.insert(),
+        delete_submission=_SUBMISSIONS.delete().where(_SUBMISSIONS.c.id == _b("b_id")),
         open_cycle=sa.select(cycles.name).where(
             cycles.state == CycleState.OPEN.value,
             cycles.window_start <= _b("b_now"),
@@ -111,35 +119,36 @@ class StoredKey:
 
 
 def claim_key(
-    session: Session, organisation_id: int, key: str, request_sha256: str, now: datetime
+    session: Session,
+    organisation_id: int,
+    key: str,
+    request_sha256: str,
+    now: datetime,
+    *,
+    answer: tuple[str, dict[str, Any]] | None = None,
 ) -> StoredKey | None:
     """Claim `key` for this request; None when claimed, else the earlier use of the key.
 
+    `answer` is the submission stored for this request (already in the transaction) and the
+    answer it gets, kept with the key; a request refused before storing anything claims the
+    key without one, and its transaction is rolled back anyway.
+
     One INSERT ... ON CONFLICT DO NOTHING: a concurrent request with the same key, in any
     worker, waits for this transaction and then sees the committed row (or, if this one rolls
-    back, claims the key itself). On SQLite it is also the transaction's first write, which
-    takes the write lock before anything is read.
+    back, claims the key itself).
     """
     statements = _of(session)
     values = {"b_org": organisation_id, "b_key": key, "b_sha": request_sha256, "b_at": now}
-    if _run(session, statements.claim, values).first() is not None:
+    statement = statements.claim
+    if answer is not None:
+        values |= {"b_submission": answer[0], "b_response": answer[1]}
+        statement = statements.claim_answered
+    if _run(session, statement, values).first() is not None:
         return None
     found = _run(session, statements.earlier, {"b_org": organisation_id, "b_key": key}).first()
     if found is None:  # pragma: no cover - the conflicting row was committed before we looked
         raise ConflictError("an Idempotency-Key changed while it was being used; try again")
     return StoredKey(found.request_sha256, found.submission_id, found.response)
-
-
-def complete_key(
-    session: Session,
-    organisation_id: int,
-    key: str,
-    submission_id: str,
-    response: dict[str, Any],
-) -> None:
-    """Record the answer to the request that claimed `key` (same transaction as the claim)."""
-    values = {"b_org": organisation_id, "b_key": key, "b_submission": submission_id}
-    _run(session, _of(session).complete, values | {"b_response": response})
 
 
 def count_request(session: Session, organisation_id: int, minute: int) -> int:
@@ -193,3 +202,8 @@ class NewSubmission:
 def insert_submission(session: Session, row: NewSubmission) -> None:
     """Store a new submission."""
     _run(session, _of(session).insert_submission, vars(row))
+
+
+def delete_submission(session: Session, submission_id: str) -> None:
+    """Take back a submission inserted earlier in this transaction (its key was used before)."""
+    _run(session, _of(session).delete_submission, {"b_id": submission_id})
