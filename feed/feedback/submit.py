@@ -38,7 +38,6 @@ from feed.model.feedback import (
     submission_data,
 )
 from feed.source import SourceRecord
-from feed.store.audit import record_audit
 from feed.store.common import flush, utcnow
 from feed.store.feedback import CycleState, FeedbackStatus, SubmissionRow, next_cycle_after
 from feed.store.ingest import (
@@ -46,9 +45,8 @@ from feed.store.ingest import (
     StoredKey,
     claim_key,
     count_request,
-    delete_submission,
-    insert_submission,
     open_cycle_name,
+    store_submission,
 )
 from feed.store.records import record_ids
 from feed.validate import validate_items
@@ -125,11 +123,18 @@ def closed_error(session: Session, now: datetime) -> CycleClosedError:
     )
 
 
+def _minute(now: datetime) -> int:
+    return int(now.timestamp() // 60)
+
+
 def _rate_limit(session: Session, organisation_id: int, limit: int, now: datetime) -> None:
-    seconds = now.timestamp()
-    count = count_request(session, organisation_id, int(seconds // 60))
+    _check_rate(count_request(session, organisation_id, _minute(now)), limit, now)
+
+
+def _check_rate(count: int, limit: int, now: datetime) -> None:
+    """RateLimitedError when `count` submissions this minute are more than `limit`."""
     if count > limit:
-        retry_after = max(1, 60 - int(seconds % 60))
+        retry_after = max(1, 60 - int(now.timestamp() % 60))
         raise RateLimitedError(
             f"more than {limit} submissions this minute from your organisation; "
             f"retry in {retry_after} s",
@@ -260,25 +265,30 @@ def submit_feedback(
     view = submitter_view(row)
     # The row goes in first so that the key can be stored with its answer in one statement
     # (its row names the submission); if the key turns out to be used, the row goes again.
-    insert_submission(session, row)
-    if key is not None:
-        earlier = claim_key(session, org, key, digest, now, answer=(row.id, view))
-        if earlier is not None:
-            delete_submission(session, row.id)
-            return _replay(key, digest, earlier)
-    _rate_limit(session, org, rate_per_minute, now)
+    stored = store_submission(
+        session,
+        row,
+        key=key,
+        request_sha256=digest,
+        answer=view,
+        minute=_minute(now),
+        audit={
+            "actor": submitter.actor,
+            "action": "feedback.submit",
+            "target": f"feedback:{row.id}",
+            "detail": {"kind": row.kind, "cycle": row.cycle, "record": row.record_id},
+            "token_id": submitter.token_id,
+            "at": now,
+        },
+    )
+    if stored.earlier is not None:
+        assert key is not None  # only a key can have been used before
+        return _replay(key, digest, stored.earlier)
+    assert stored.count is not None
+    _check_rate(stored.count, rate_per_minute, now)
     if retracted is not None:
         retracted.retracted_by = row.id
         retracted.updated = now
         session.add(retracted)
         flush(session)
-    record_audit(
-        session,
-        actor=submitter.actor,
-        action="feedback.submit",
-        target=f"feedback:{row.id}",
-        detail={"kind": row.kind, "cycle": row.cycle, "record": row.record_id},
-        token_id=submitter.token_id,
-        at=now,
-    )
     return Receipt(view, replayed=False)
