@@ -10,18 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import event
-from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session
 
 from feed.errors import ConflictError, InputError, Problem, ValidationFailed
 from feed.messages import pydantic_problems
 from feed.model import AnyRecord, dump_record, parse_record
 from feed.source import SourceRecord
+from feed.store.audit import stamp_token
 from feed.store.notes import list_notes
 from feed.store.records import get_record, get_summary, history, record_ids, save_revision
-from feed.store.tables import AuditRow, EditorialState
+from feed.store.tables import EditorialState
 from feed.validate import validate_items
 
 __all__ = [
@@ -37,15 +35,9 @@ def stamp_audit_token(session: Session, token_id: str) -> None:
     """Make every audit entry this session writes name `token_id`, unless it names one.
 
     The store's record workflow writes its own audit entries but knows nothing of tokens;
-    the API knows which token made the request. Stamping at flush time keeps the two apart.
+    the API knows which token made the request. Stamping the session keeps the two apart.
     """
-
-    def stamp(flushing: OrmSession, _context: UOWTransaction, _instances: Any) -> None:
-        for instance in flushing.new:
-            if isinstance(instance, AuditRow) and instance.token_id is None:
-                instance.token_id = token_id
-
-    event.listen(session, "before_flush", stamp)
+    stamp_token(session, token_id)
 
 
 def validated_record(session: Session, data: Any, *, at: str = "/record") -> AnyRecord:

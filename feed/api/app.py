@@ -31,6 +31,7 @@ from feed.api.published import PublishedFiles
 from feed.api.readmodel import ReadModel
 from feed.api.routes_feed import FeedFastPath
 from feed.config import Settings, get_settings
+from feed.feedback.releases import PublishedReleases
 from feed.match import PublishedMatcher
 from feed.store.db import make_engine
 
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = Metrics()
     app.state.read_model = ReadModel()
+    app.state.published_releases = PublishedReleases()
     app.state.published = PublishedFiles(
         settings.public_dir.absolute(),
         max_age=settings.feed_max_age,

@@ -5,15 +5,26 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from feed.api.deps import OrganisationPrincipal, SessionDep, SettingsDep
+from feed.accounts import Principal
+from feed.api.deps import (
+    EngineDep,
+    OrganisationPrincipal,
+    OrganisationWrite,
+    RawBody,
+    SessionDep,
+    SettingsDep,
+    in_transaction,
+)
 from feed.api.feedback_schemas import SUBMISSION_EXAMPLES, FeedbackOut, FeedbackPage
 from feed.api.openapi_extra import body_schema, json_body
 from feed.api.problems import PROBLEM_MEDIA_TYPE, ProblemDocument
 from feed.errors import NotFoundError
-from feed.feedback import Submitter, submit_feedback, submitter_view
+from feed.feedback import Receipt, Submitter, submit_feedback, submitter_view
 from feed.feedback.views import page_cursor, parse_page_cursor
 from feed.model.feedback import FEEDBACK_ADAPTER, FeedbackKind
 from feed.model.records import ID_PATTERN, VERSION_PATTERN
@@ -36,12 +47,6 @@ def problem(description: str) -> dict[str, Any]:
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
 
 
-async def read_body(request: Request) -> bytes:
-    """The raw request body (the body size limit applies before this)."""
-    return await request.body()
-
-
-RawBody = Annotated[bytes, Depends(read_body)]
 FeedbackId = Annotated[
     str, Path(pattern=FEEDBACK_ID, examples=["9f1c0d6e2b7a4c3d8e5f6a7b8c9d0e1f"])
 ]
@@ -87,9 +92,10 @@ def json_response(data: object, status_code: int = 200, **headers: str) -> Respo
         429: problem("Too many submissions this minute (see Retry-After)."),
     },
 )
-def post_feedback(
-    principal: OrganisationPrincipal,
-    session: SessionDep,
+async def post_feedback(
+    request: Request,
+    caller: OrganisationWrite,
+    engine: EngineDep,
     settings: SettingsDep,
     body: RawBody,
     idempotency_key: Annotated[
@@ -107,14 +113,21 @@ def post_feedback(
     timeout or a dropped connection is stored once: the same key with the same body returns
     the first answer; the same key with another body is refused.
     """
-    submitter = Submitter(principal.id, principal.token_id, principal.actor)
-    receipt = submit_feedback(
-        session,
-        submitter,
-        body,
-        idempotency_key=idempotency_key,
-        rate_per_minute=settings.feedback_rate_per_minute,
-    )
+    releases = request.app.state.published_releases
+
+    def submit(session: Session, principal: Principal) -> Receipt:
+        return submit_feedback(
+            session,
+            Submitter(principal.id, principal.token_id, principal.actor),
+            body,
+            idempotency_key=idempotency_key,
+            rate_per_minute=settings.feedback_rate_per_minute,
+            releases=releases,
+        )
+
+    # Everything that blocks (token check, submission, commit) in one trip to the threadpool;
+    # the body was read before, so a slow client never holds SQLite's write lock.
+    receipt = await run_in_threadpool(in_transaction, engine, caller, submit)
     headers = {"Location": f"/api/v1/feedback/{receipt.submission_id}"}
     if receipt.replayed:
         headers["Idempotent-Replayed"] = "true"

@@ -118,7 +118,7 @@ def _submit(
     engine: Engine, visitor: OrganisationVisit, body: bytes, key: str, settings: Settings
 ) -> str:
     principal = visitor.principal
-    with transaction(engine) as session:
+    with transaction(engine, writes=True) as session:
         receipt = submit_feedback(
             session,
             Submitter(principal.id, principal.token_id, principal.actor),

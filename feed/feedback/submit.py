@@ -26,6 +26,7 @@ from feed.errors import (
     RateLimitedError,
     ValidationFailed,
 )
+from feed.feedback.releases import PublishedReleases
 from feed.feedback.views import iso, submission_problems, submitter_view
 from feed.model.feedback import (
     AnySubmission,
@@ -37,22 +38,17 @@ from feed.model.feedback import (
     submission_data,
 )
 from feed.source import SourceRecord
-from feed.store.audit import record_audit
 from feed.store.common import flush, utcnow
-from feed.store.feedback import (
-    CycleRow,
-    CycleState,
-    FeedbackStatus,
-    SubmissionRow,
+from feed.store.feedback import CycleState, FeedbackStatus, SubmissionRow, next_cycle_after
+from feed.store.ingest import (
+    NewSubmission,
+    StoredKey,
     claim_key,
-    complete_key,
     count_request,
-    cycle_open_at,
-    next_cycle_after,
+    open_cycle_name,
+    store_submission,
 )
-from feed.store.feedback_queries import record_in_release, release_state
 from feed.store.records import record_ids
-from feed.store.tables import ReleaseState
 from feed.validate import validate_items
 
 __all__ = [
@@ -101,11 +97,11 @@ def check_idempotency_key(key: str | None) -> str | None:
     return key
 
 
-def request_digest(submission: AnySubmission) -> str:
+def request_digest(submission: AnySubmission | dict[str, Any]) -> str:
     """SHA-256 of a submission's canonical JSON: equal content, equal digest, whatever the
-    key order or spacing of the request."""
-    data = orjson.dumps(submission_data(submission), option=orjson.OPT_SORT_KEYS)
-    return hashlib.sha256(data).hexdigest()
+    key order or spacing of the request. Takes the submission or its `submission_data`."""
+    data = submission if isinstance(submission, dict) else submission_data(submission)
+    return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def closed_error(session: Session, now: datetime) -> CycleClosedError:
@@ -127,11 +123,18 @@ def closed_error(session: Session, now: datetime) -> CycleClosedError:
     )
 
 
+def _minute(now: datetime) -> int:
+    return int(now.timestamp() // 60)
+
+
 def _rate_limit(session: Session, organisation_id: int, limit: int, now: datetime) -> None:
-    seconds = now.timestamp()
-    count = count_request(session, organisation_id, int(seconds // 60))
+    _check_rate(count_request(session, organisation_id, _minute(now)), limit, now)
+
+
+def _check_rate(count: int, limit: int, now: datetime) -> None:
+    """RateLimitedError when `count` submissions this minute are more than `limit`."""
     if count > limit:
-        retry_after = max(1, 60 - int(seconds % 60))
+        retry_after = max(1, 60 - int(now.timestamp() % 60))
         raise RateLimitedError(
             f"more than {limit} submissions this minute from your organisation; "
             f"retry in {retry_after} s",
@@ -161,7 +164,10 @@ def proposal_problems(session: Session, record: dict[str, Any], at: str) -> list
 
 
 def _store_problems(
-    session: Session, submission: AnySubmission, organisation_id: int
+    session: Session,
+    submission: AnySubmission,
+    organisation_id: int,
+    releases: PublishedReleases,
 ) -> tuple[list[Problem], SubmissionRow | None]:
     """What the store says about a well-formed submission; and the row a retraction retracts."""
     if isinstance(submission, Retraction):
@@ -177,16 +183,24 @@ def _store_problems(
         return [], target
     problems: list[Problem] = []
     record: str | None = getattr(submission, "record", None)
-    state = release_state(session, submission.release)
-    if state != ReleaseState.PUBLISHED:
+    if not releases.is_published(session, submission.release):
         why = f"no published release {submission.release}"
         problems.append(Problem(None, None, "/release", why))
-    elif record is not None and not record_in_release(session, submission.release, record):
+    elif record is not None and not releases.holds(session, submission.release, record):
         why = f"{record} is not in release {submission.release}"
         problems.append(Problem(None, record, "/record", why))
     if isinstance(submission, Suggestion) and isinstance(submission.proposal, NewRecordProposal):
         problems += proposal_problems(session, submission.proposal.record, "/proposal/record")
     return problems, None
+
+
+def _replay(key: str, digest: str, earlier: StoredKey) -> Receipt:
+    if earlier.request_sha256 != digest or earlier.response is None:
+        raise IdempotencyError(
+            f"the Idempotency-Key {key!r} was used for a different submission; "
+            "use a new key for new feedback"
+        )
+    return Receipt(earlier.response, replayed=True)
 
 
 def submit_feedback(
@@ -197,11 +211,17 @@ def submit_feedback(
     idempotency_key: str | None,
     rate_per_minute: int,
     now: datetime | None = None,
+    releases: PublishedReleases | None = None,
 ) -> Receipt:
     """Parse, check and store one submission (or replay the answer to its Idempotency-Key).
 
     Raises ValidationFailed (located problems), IdempotencyError (key reused with another
-    body), RateLimitedError or CycleClosedError; nothing is stored then.
+    body), RateLimitedError or CycleClosedError; nothing is stored then. `releases` keeps
+    what published releases hold between calls (a server passes one per process).
+
+    It reads before it writes: on SQLite, call it in a `transaction(engine, writes=True)`.
+    A key used before wins over every other answer, as if it were claimed first: its stored
+    answer (or the refusal of a different body) comes back, nothing is counted or stored.
     """
     now = now or utcnow()
     try:
@@ -209,54 +229,66 @@ def submit_feedback(
     except ValidationError as error:
         raise ValidationFailed(submission_problems(error)) from None
     key = check_idempotency_key(idempotency_key)
-    digest = request_digest(submission)
+    data = submission_data(submission)
+    digest = request_digest(data)
     org = submitter.organisation_id
-    if key is not None:
-        earlier = claim_key(session, org, key, digest, now)
-        if earlier is not None:
-            if earlier.request_sha256 != digest or earlier.response is None:
-                raise IdempotencyError(
-                    f"the Idempotency-Key {key!r} was used for a different submission; "
-                    "use a new key for new feedback"
-                )
-            return Receipt(earlier.response, replayed=True)
-    _rate_limit(session, org, rate_per_minute, now)
-    cycle: CycleRow | None = cycle_open_at(session, now)
-    if cycle is None:
-        raise closed_error(session, now)
-    problems, retracted = _store_problems(session, submission, org)
-    if problems:
+    cycle = open_cycle_name(session, now)
+    problems, retracted = (
+        _store_problems(session, submission, org, releases or PublishedReleases())
+        if cycle is not None
+        else ([], None)
+    )
+    if cycle is None or problems:
+        # Refused, unless the key was used before: its first answer comes back then.
+        if key is not None:
+            earlier = claim_key(session, org, key, digest, now)
+            if earlier is not None:
+                return _replay(key, digest, earlier)
+        _rate_limit(session, org, rate_per_minute, now)
+        if cycle is None:
+            raise closed_error(session, now)
         raise ValidationFailed(problems)
-    row = SubmissionRow(
+    row = NewSubmission(
         id=uuid.uuid4().hex,
         organisation_id=org,
         token_id=submitter.token_id,
-        cycle=cycle.name,
+        cycle=cycle,
         kind=submission.kind,
         release=retracted.release if retracted else getattr(submission, "release", ""),
         record_id=retracted.record_id if retracted else getattr(submission, "record", None),
         sighting_count=submission.count if isinstance(submission, Sighting) else None,
-        body=submission_data(submission),
+        body=data,
         status=FeedbackStatus.RECEIVED.value,
         created=now,
         updated=now,
     )
-    session.add(row)
+    view = submitter_view(row)
+    # The row goes in first so that the key can be stored with its answer in one statement
+    # (its row names the submission); if the key turns out to be used, the row goes again.
+    stored = store_submission(
+        session,
+        row,
+        key=key,
+        request_sha256=digest,
+        answer=view,
+        minute=_minute(now),
+        audit={
+            "actor": submitter.actor,
+            "action": "feedback.submit",
+            "target": f"feedback:{row.id}",
+            "detail": {"kind": row.kind, "cycle": row.cycle, "record": row.record_id},
+            "token_id": submitter.token_id,
+            "at": now,
+        },
+    )
+    if stored.earlier is not None:
+        assert key is not None  # only a key can have been used before
+        return _replay(key, digest, stored.earlier)
+    assert stored.count is not None
+    _check_rate(stored.count, rate_per_minute, now)
     if retracted is not None:
         retracted.retracted_by = row.id
         retracted.updated = now
         session.add(retracted)
-    flush(session)
-    view = submitter_view(row)
-    if key is not None:
-        complete_key(session, org, key, row.id, view)
-    record_audit(
-        session,
-        actor=submitter.actor,
-        action="feedback.submit",
-        target=f"feedback:{row.id}",
-        detail={"kind": row.kind, "cycle": row.cycle, "record": row.record_id},
-        token_id=submitter.token_id,
-        at=now,
-    )
+        flush(session)
     return Receipt(view, replayed=False)

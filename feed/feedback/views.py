@@ -19,6 +19,7 @@ from feed.messages import pattern_message, show
 from feed.model.feedback import FeedbackKind
 from feed.source_parse import pointer_of
 from feed.store.feedback import SubmissionRow, TriageRow
+from feed.store.ingest import NewSubmission
 
 __all__ = [
     "editor_view",
@@ -40,7 +41,7 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def submitter_view(row: SubmissionRow) -> dict[str, Any]:
+def submitter_view(row: SubmissionRow | NewSubmission) -> dict[str, Any]:
     """A submission as its organisation sees it: what it sent and what became of it."""
     change = (
         {"record": row.change_record_id, "revision": row.change_revision}

@@ -4,7 +4,7 @@ SQLite by default, PostgreSQL in production, through the same sqlmodel code. Eve
 takes a Session and never commits: the caller owns the transaction (see `transaction`).
 """
 
-from feed.store.audit import AuditEntry, list_audit, record_audit
+from feed.store.audit import AuditEntry, list_audit, record_audit, stamp_token
 from feed.store.common import StoredContent
 from feed.store.db import (
     check_ready,
@@ -102,6 +102,7 @@ __all__ = [
     "set_manifest",
     "set_release_approved",
     "set_release_published",
+    "stamp_token",
     "submit_for_review",
     "transaction",
 ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,6 +50,8 @@ APPEND_ONLY_MARK = "kpfeed-append-only"
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+#: Execution option naming the statement that begins a SQLite transaction (see `transaction`).
+_BEGIN = "kpfeed_sqlite_begin"
 
 
 def _json_dumps(value: Any) -> str:
@@ -110,7 +114,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(connection.get_execution_options().get(_BEGIN, "BEGIN"))
 
 
 def engine_from_settings() -> Engine:
@@ -174,20 +178,54 @@ def _lock_timed_out(error: DBAPIError) -> bool:
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
+def transaction(engine: Engine, *, writes: bool = False) -> Iterator[Session]:
     """One unit of work: commit when the block ends, roll back everything if it raises.
 
     Store functions take the session and never commit; whoever opens the transaction decides
-    what belongs together.
+    what belongs together. `writes` says the transaction reads before it writes and must
+    not fail for it: on SQLite it then begins IMMEDIATE, taking the write lock (waiting for
+    it up to the busy timeout) before its first read. A deferred transaction that read first
+    would be refused at its first write whenever another connection had committed since
+    that read (SQLite does not wait then). PostgreSQL needs nothing: it reads committed data.
+
+    SQLite has one writer at a time, so the threads of a process queue for its writing
+    transactions on a lock of the engine's, woken the moment it is free, rather than in
+    SQLite's busy handler, which polls with sleeps of up to 100 ms that leave the lock idle.
+    Other processes still wait in the busy handler, as before.
     """
-    with translate_errors(engine.url), Session(engine, expire_on_commit=False) as session:
-        _connect(session, engine)
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    queue = _writers(engine) if writes else None
+    if queue is not None and not queue.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+        raise ConflictError(
+            f"another change to the store at {_display(engine.url)} is in progress; try again"
+        )
+    try:
+        with translate_errors(engine.url), Session(engine, expire_on_commit=False) as session:
+            _connect(session, engine, {_BEGIN: "BEGIN IMMEDIATE"} if writes else None)
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    finally:
+        if queue is not None:
+            queue.release()
+
+
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_WRITERS_LOCK = threading.Lock()
+
+
+def _writers(engine: Engine) -> threading.Lock | None:
+    """The lock this process's writing transactions on a SQLite engine queue on (None for
+    PostgreSQL, where writers do not exclude each other)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    with _WRITERS_LOCK:
+        lock = _WRITERS.get(engine)
+        if lock is None:
+            lock = _WRITERS[engine] = threading.Lock()
+        return lock
 
 
 def _unreachable(engine: Engine, error: OperationalError) -> StoreUnavailableError:
@@ -195,9 +233,9 @@ def _unreachable(engine: Engine, error: OperationalError) -> StoreUnavailableErr
     return StoreUnavailableError(f"cannot reach the database at {_display(engine.url)}: {detail}")
 
 
-def _connect(session: Session, engine: Engine) -> None:
+def _connect(session: Session, engine: Engine, options: dict[str, str] | None = None) -> None:
     try:
-        session.connection()
+        session.connection(execution_options=options)
     except OperationalError as error:
         raise _unreachable(engine, error) from error
 

@@ -7,20 +7,17 @@ in `feed.store.feedback_queries`; the rules (what may be submitted, triage trans
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, Session, SQLModel, col, select
 
 # The account tables must be in the metadata for the foreign keys below to resolve.
 import feed.store.accounts  # noqa: F401
 from feed.errors import ConflictError, NotFoundError
 from feed.store.common import flush
-from feed.store.db import translate_errors
 from feed.store.tables import UTCDateTime
 
 __all__ = [
@@ -29,14 +26,10 @@ __all__ = [
     "FeedbackStatus",
     "IdempotencyRow",
     "RateRow",
-    "StoredKey",
     "SubmissionRow",
     "TriageRow",
     "add_cycle",
     "add_triage",
-    "claim_key",
-    "complete_key",
-    "count_request",
     "cycle_open_at",
     "get_cycle",
     "get_submission",
@@ -220,101 +213,6 @@ def next_cycle_after(session: Session, now: datetime) -> CycleRow | None:
         .limit(1)
     )
     return session.exec(query).first()
-
-
-# -- idempotency keys and rate counters ---------------------------------------------------------
-
-
-def _insert(session: Session, table: Any) -> Any:
-    """A dialect INSERT, which offers ON CONFLICT on both SQLite and PostgreSQL."""
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
-@dataclass(frozen=True)
-class StoredKey:
-    """An Idempotency-Key used before: the request's digest and the answer it got."""
-
-    request_sha256: str
-    submission_id: str | None
-    response: dict[str, Any] | None
-
-
-def claim_key(
-    session: Session, organisation_id: int, key: str, request_sha256: str, now: datetime
-) -> StoredKey | None:
-    """Claim `key` for this request; None when claimed, else the earlier use of the key.
-
-    One INSERT ... ON CONFLICT DO NOTHING: a concurrent request with the same key, in any
-    worker, waits for this transaction and then sees the committed row (or, if this one rolls
-    back, claims the key itself). On SQLite it is also the transaction's first write, which
-    takes the write lock before anything is read.
-    """
-    table = IdempotencyRow.__table__  # type: ignore[attr-defined]
-    statement = (
-        _insert(session, table)
-        .values(
-            organisation_id=organisation_id,
-            key=key,
-            request_sha256=request_sha256,
-            created=now,
-        )
-        .on_conflict_do_nothing(index_elements=["organisation_id", "key"])
-        .returning(table.c.key)
-    )
-    with translate_errors():
-        claimed = session.connection().execute(statement).first()
-        if claimed is not None:
-            return None
-        row = session.connection().execute(
-            sa.select(table.c.request_sha256, table.c.submission_id, table.c.response).where(
-                table.c.organisation_id == organisation_id, table.c.key == key
-            )
-        )
-        found = row.first()
-    if found is None:  # pragma: no cover - the conflicting row was committed before we looked
-        raise ConflictError("an Idempotency-Key changed while it was being used; try again")
-    return StoredKey(found.request_sha256, found.submission_id, found.response)
-
-
-def complete_key(
-    session: Session,
-    organisation_id: int,
-    key: str,
-    submission_id: str,
-    response: dict[str, Any],
-) -> None:
-    """Record the answer to the request that claimed `key` (same transaction as the claim)."""
-    table = IdempotencyRow.__table__  # type: ignore[attr-defined]
-    with translate_errors():
-        session.connection().execute(
-            table.update()
-            .where(table.c.organisation_id == organisation_id, table.c.key == key)
-            .values(submission_id=submission_id, response=response)
-        )
-
-
-def count_request(session: Session, organisation_id: int, minute: int) -> int:
-    """Add one to the organisation's counter for `minute` (minutes since the epoch) and return
-    the new count.
-
-    An upsert, so concurrent workers add up instead of overwriting each other. The first
-    request of a minute also drops the organisation's older counters, keeping the table small.
-    """
-    table = RateRow.__table__  # type: ignore[attr-defined]
-    insert = _insert(session, table).values(organisation_id=organisation_id, minute=minute, count=1)
-    statement = insert.on_conflict_do_update(
-        index_elements=["organisation_id", "minute"], set_={"count": table.c.count + 1}
-    ).returning(table.c.count)
-    with translate_errors():
-        count: int = session.connection().execute(statement).scalar_one()
-        if count == 1:
-            session.connection().execute(
-                table.delete().where(
-                    table.c.organisation_id == organisation_id, table.c.minute < minute
-                )
-            )
-    return count
 
 
 # -- submissions and triage ---------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from feed.accounts import Role
 from feed.feedback import create_cycle
 from feed.store.db import make_engine, transaction
 from tests.integration.api.common import bearer, client_for, settings_for
-from tests.integration.feedback.common import every_kind
+from tests.integration.feedback.common import clear_of_minute_boundary, every_kind
 from tests.integration.feedback.conftest import Workspace
 from tests.integration.feedback.test_submissions import stored_rows
 
@@ -125,12 +124,6 @@ async def test_an_oversized_body_is_refused_with_413_and_nothing_is_stored(
     assert stored_rows(store.url) == []
 
 
-def _clear_of_minute_boundary() -> None:
-    """Counters are per clock minute: start a burst well inside one."""
-    if time.time() % 60 > 50:
-        time.sleep(61 - time.time() % 60)
-
-
 async def test_the_rate_limit_holds_across_workers_sharing_the_database(
     tmp_path: Path, store: Workspace
 ) -> None:
@@ -142,7 +135,7 @@ async def test_the_rate_limit_holds_across_workers_sharing_the_database(
     ]
     company = bearer(store.tokens[Role.COMPANY])
     body = every_kind()["true-positive"]
-    _clear_of_minute_boundary()
+    clear_of_minute_boundary()
     async with client_for(settings[0]) as a, client_for(settings[1]) as b:
         answers = [
             await client.post("/api/v1/feedback", json=body, headers=company)
