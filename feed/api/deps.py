@@ -156,7 +156,7 @@ class WriteCaller:
     dependency opens another: two transactions and three trips to the threadpool per request.
     A hot write route takes this instead and does everything blocking in one threadpool call
     (`in_transaction`): one transaction whose first query is the token check, so a revoked
-    token is refused as at once as anywhere else, and the role check still lives here.
+    token is refused at once, as everywhere else, and the role check still lives here.
     """
 
     token: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +15,8 @@ from feed.feedback import close_cycle
 from feed.store.accounts import revoke_token
 from feed.store.audit import list_audit
 from feed.store.db import make_engine, transaction
+from feed.store.feedback import IdempotencyRow, SubmissionRow
+from feed.store.ingest import NewSubmission, store_submission
 from feed.store.releases import set_release_approved, set_release_published
 from tests.integration.api.common import bearer, client_for, settings_for
 from tests.integration.feedback.common import (
@@ -134,3 +137,75 @@ async def test_a_retry_past_the_rate_limit_gets_its_first_answer_and_is_not_coun
     assert retry.content == first.content
     assert third.status_code == 429
     assert submission_count(store.url) == 2
+
+
+def test_a_submission_stored_by_the_ingest_path_reads_back_like_one_stored_by_the_orm(
+    store: Workspace,
+) -> None:
+    at = datetime(2024, 3, 1, 12, 30, 5, 123456, tzinfo=UTC)
+    engine = make_engine(store.url)
+    try:
+        with transaction(engine) as session:
+            token_id = store.tokens[Role.COMPANY].split("_")[1]
+            org = int(
+                session.connection()
+                .execute(
+                    sa.text("SELECT organisation_id FROM tokens WHERE id = :t"), {"t": token_id}
+                )
+                .scalar_one()
+            )
+            fields: dict[str, Any] = {
+                "organisation_id": org,
+                "token_id": token_id,
+                "cycle": "2024",
+                "kind": "sighting",
+                "release": "2024.2",
+                "record_id": RECORD,
+                "sighting_count": 7,
+                "body": {"kind": "sighting", "note": "synthétique", "n": [1, None]},
+                "status": "received",
+                "created": at,
+                "updated": at,
+            }
+            session.add(SubmissionRow(id="a" * 32, **fields))
+            session.flush()
+            stored = store_submission(
+                session,
+                NewSubmission(id="b" * 32, **fields),
+                key="synthetic-key",
+                request_sha256="0" * 64,
+                answer={"id": "b" * 32, "none": None},
+                minute=1,
+                audit={
+                    "at": at,
+                    "actor": "synthetic",
+                    "action": "feedback.submit",
+                    "target": "t",
+                    "detail": {"a": None},
+                    "token_id": token_id,
+                },
+            )
+        with engine.connect() as connection:
+            rows = [
+                dict(row) | {"id": None}
+                for row in connection.execute(
+                    sa.text("SELECT * FROM feedback_submissions ORDER BY id")
+                ).mappings()
+            ]
+        with transaction(engine) as session:
+            orm, ingested = (session.get(SubmissionRow, i) for i in ("a" * 32, "b" * 32))
+            key = session.get(IdempotencyRow, (org, "synthetic-key"))
+    finally:
+        engine.dispose()
+    assert stored.count == 1
+    assert rows[0] == rows[1]  # the very values (on SQLite, the very text) the ORM stores
+    assert orm is not None
+    assert ingested is not None
+    assert key is not None
+    assert ingested.model_dump(exclude={"id"}) == orm.model_dump(exclude={"id"})
+    assert ingested.created == at
+    assert (key.submission_id, key.response, key.created) == (
+        "b" * 32,
+        {"id": "b" * 32, "none": None},
+        at,
+    )
