@@ -338,30 +338,6 @@ class Retraction(_Strict):
     comment: Comment | None = None
 
 
-FeedbackSubmission: TypeAlias = Annotated[
-    TruePositive
-    | FalsePositive
-    | Inconclusive
-    | Sighting
-    | LabelDispute
-    | Correction
-    | Suggestion
-    | UsageReport
-    | Retraction,
-    Field(discriminator="kind"),
-]
-FEEDBACK_ADAPTER: TypeAdapter[
-    TruePositive
-    | FalsePositive
-    | Inconclusive
-    | Sighting
-    | LabelDispute
-    | Correction
-    | Suggestion
-    | UsageReport
-    | Retraction
-] = TypeAdapter(FeedbackSubmission)
-
 AnySubmission: TypeAlias = (
     TruePositive
     | FalsePositive
@@ -373,6 +349,8 @@ AnySubmission: TypeAlias = (
     | UsageReport
     | Retraction
 )
+FeedbackSubmission: TypeAlias = Annotated[AnySubmission, Field(discriminator="kind")]
+FEEDBACK_ADAPTER: TypeAdapter[AnySubmission] = TypeAdapter(FeedbackSubmission)
 
 
 def parse_submission(body: bytes | str) -> AnySubmission:
